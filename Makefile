@@ -1,0 +1,42 @@
+# talentmatch — see README.md.
+GO      ?= go
+SHARED  ?= ../shared/data
+export PATH := $(PATH):/usr/local/go/bin
+
+.PHONY: all build run demo test bench vet fmt taxonomy clean
+
+all: build
+
+build:
+	$(GO) build -o bin/ ./cmd/...
+
+## run: start matchd (embedded NATS unless NATS_URL is set; Redis at REDIS_URL, 127.0.0.1:6379 or a private redis-server)
+run:
+	$(GO) run ./cmd/matchd
+
+## demo: start matchd on its embedded defaults and play the bundled "Remain in Zhongguancun" campaign through it
+demo:
+	$(GO) run ./cmd/matchctl demo
+
+## test: the whole test suite (real redis-server children and embedded NATS; race detector on)
+test: vet
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+## bench: Go benchmarks of normalisation, scoring and retrieval
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w .
+
+## taxonomy: regenerate matcher/taxonomy/taxonomy.tsv.gz from the open data and the curated tables
+taxonomy:
+	$(GO) run ./matcher/taxonomy/gen -shared $(SHARED)
+
+clean:
+	rm -rf bin data

@@ -1,0 +1,172 @@
+// Package daemon composes matchd: it connects (or starts) NATS and Redis,
+// builds the matcher, runs the consumer and serves health and metrics until
+// its context ends, then drains. cmd/matchd only parses configuration and
+// calls Run; tests and tools run the same code in-process.
+package daemon
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is matchd's configuration. Every field can be set by a flag and by
+// an environment variable; see Flags.
+type Config struct {
+	// NATSURL of the NATS servers (comma-separated). Empty: start an
+	// embedded server with JetStream under DataDir.
+	NATSURL string
+	// EmbeddedNATSPort is the embedded server's port; if taken, a free one
+	// is used. Default 4222.
+	EmbeddedNATSPort int
+	// RedisURL of Redis (redis://[user:pass@]host:port/db). Empty: use
+	// 127.0.0.1:6379 when something answers there, else start a private
+	// redis-server under DataDir. "embedded" always starts the private one.
+	RedisURL string
+	// DataDir holds the embedded NATS store and the private Redis's files.
+	// Default "data".
+	DataDir string
+	// Prefix namespaces the Redis keys. Default "talentmatch".
+	Prefix string
+	// Shards is the number of Redis shards. Default 16.
+	Shards int
+	// MinScore is the default threshold of a match. Default 0.45.
+	MinScore float64
+	// TopK is the default number of matches one event may create per
+	// campaign. Default 20.
+	TopK int
+	// HTTPAddr serves /metrics, /healthz and /readyz. Default
+	// 127.0.0.1:8090; empty string via flag "-" disables it.
+	HTTPAddr string
+	// Workers handle events concurrently. Default 16.
+	Workers int
+	// MaxAckPending bounds unacknowledged events. Default 512.
+	MaxAckPending int
+	// AckWait before JetStream redelivers. Default 30s.
+	AckWait time.Duration
+	// MaxDeliver attempts before an event is dead-lettered. Default 8.
+	MaxDeliver int
+	// RetryBackoff is the delay before each redelivery of a failed event;
+	// the last value repeats. Default 1s,2s,5s,10s,30s,1m.
+	RetryBackoff []time.Duration
+	// MaxEventBytes is the largest event accepted. Default 64 KiB.
+	MaxEventBytes int
+	// StreamReplicas of each stream. Default 1.
+	StreamReplicas int
+	// LogLevel is debug, info, warn or error. Default info.
+	LogLevel string
+}
+
+// Defaults returns the default configuration.
+func Defaults() Config {
+	return Config{
+		EmbeddedNATSPort: 4222,
+		DataDir:          "data",
+		Prefix:           "talentmatch",
+		Shards:           16,
+		MinScore:         0.45,
+		TopK:             20,
+		HTTPAddr:         "127.0.0.1:8090",
+		Workers:          16,
+		MaxAckPending:    512,
+		AckWait:          30 * time.Second,
+		MaxDeliver:       8,
+		MaxEventBytes:    64 << 10,
+		StreamReplicas:   1,
+		LogLevel:         "info",
+	}
+}
+
+// Validate reports a configuration that cannot work.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.MinScore < 0 || c.MinScore > 1 {
+		errs = append(errs, fmt.Errorf("min score %v is outside [0, 1]", c.MinScore))
+	}
+	if c.TopK < 1 {
+		errs = append(errs, fmt.Errorf("top-k %d is below 1", c.TopK))
+	}
+	if c.Workers < 1 || c.MaxAckPending < 1 || c.MaxDeliver < 1 {
+		errs = append(errs, errors.New("workers, max ack pending and max deliver must be at least 1"))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("log level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// Flags registers every setting on fs, with the environment variable that
+// sets it too; values come from c (the defaults) and then the environment.
+// The environment variables are listed in the README.
+func (c *Config) Flags(fs *flag.FlagSet) {
+	str := func(p *string, name, env, usage string) {
+		if v, ok := os.LookupEnv(env); ok {
+			*p = v
+		}
+		fs.StringVar(p, name, *p, usage+" ($"+env+")")
+	}
+	num := func(p *int, name, env, usage string) {
+		if v, ok := os.LookupEnv(env); ok {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				*p = n
+			}
+		}
+		fs.IntVar(p, name, *p, usage+" ($"+env+")")
+	}
+	str(&c.NATSURL, "nats-url", "NATS_URL", "NATS server URLs; empty starts an embedded server")
+	num(&c.EmbeddedNATSPort, "embedded-nats-port", "TALENTMATCH_EMBEDDED_NATS_PORT", "port of the embedded NATS server")
+	str(&c.RedisURL, "redis-url", "REDIS_URL", "Redis URL; empty uses 127.0.0.1:6379 if reachable, else a private redis-server; \"embedded\" always starts one")
+	str(&c.DataDir, "data-dir", "TALENTMATCH_DATA_DIR", "directory for the embedded NATS store and private Redis")
+	str(&c.Prefix, "prefix", "TALENTMATCH_PREFIX", "Redis key prefix")
+	num(&c.Shards, "shards", "TALENTMATCH_SHARDS", "Redis shards (fixed per deployment)")
+	if v, ok := os.LookupEnv("TALENTMATCH_MIN_SCORE"); ok {
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			c.MinScore = f
+		}
+	}
+	fs.Float64Var(&c.MinScore, "min-score", c.MinScore, "default match threshold in [0,1] ($TALENTMATCH_MIN_SCORE)")
+	num(&c.TopK, "top-k", "TALENTMATCH_TOP_K", "default matches created per event and campaign")
+	str(&c.HTTPAddr, "http-addr", "TALENTMATCH_HTTP_ADDR", "address of /metrics, /healthz, /readyz (\"-\" disables)")
+	num(&c.Workers, "workers", "TALENTMATCH_WORKERS", "events handled at once")
+	num(&c.MaxAckPending, "max-ack-pending", "TALENTMATCH_MAX_ACK_PENDING", "unacknowledged events allowed")
+	if v, ok := os.LookupEnv("TALENTMATCH_ACK_WAIT"); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			c.AckWait = d
+		}
+	}
+	fs.DurationVar(&c.AckWait, "ack-wait", c.AckWait, "time before an unacknowledged event is redelivered ($TALENTMATCH_ACK_WAIT)")
+	num(&c.MaxDeliver, "max-deliver", "TALENTMATCH_MAX_DELIVER", "attempts before an event is dead-lettered")
+	fs.Func("retry-backoff", "comma-separated redelivery delays, e.g. 1s,5s,30s ($TALENTMATCH_RETRY_BACKOFF)", c.setBackoff)
+	if v, ok := os.LookupEnv("TALENTMATCH_RETRY_BACKOFF"); ok {
+		_ = c.setBackoff(v)
+	}
+	num(&c.MaxEventBytes, "max-event-bytes", "TALENTMATCH_MAX_EVENT_BYTES", "largest event accepted")
+	num(&c.StreamReplicas, "stream-replicas", "TALENTMATCH_STREAM_REPLICAS", "replicas of each stream (3 in a cluster)")
+	str(&c.LogLevel, "log-level", "TALENTMATCH_LOG_LEVEL", "debug, info, warn or error")
+}
+
+func (c *Config) setBackoff(v string) error {
+	var out []time.Duration
+	for _, p := range strings.Split(v, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(p))
+		if err != nil || d <= 0 {
+			return fmt.Errorf("retry backoff %q: want durations like 1s,5s,30s", v)
+		}
+		out = append(out, d)
+	}
+	c.RetryBackoff = out
+	return nil
+}

@@ -1,0 +1,287 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/talentmatch/talentmatch/events"
+	"github.com/talentmatch/talentmatch/internal/natsserver"
+	"github.com/talentmatch/talentmatch/internal/redisserver"
+	"github.com/talentmatch/talentmatch/matcher"
+	"github.com/talentmatch/talentmatch/matcher/state"
+	"github.com/talentmatch/talentmatch/matcher/taxonomy"
+	"github.com/talentmatch/talentmatch/schemas"
+)
+
+// Info says where a running daemon can be reached.
+type Info struct {
+	NATSURL  string
+	RedisURL string
+	HTTPAddr string
+}
+
+// NATSURLFile and RedisURLFile, under the data directory, hold the URLs of
+// the embedded NATS server and private Redis while matchd runs, so that
+// matchctl finds them.
+const (
+	NATSURLFile  = "nats.url"
+	RedisURLFile = "redis.url"
+)
+
+// Run runs matchd until ctx ends, then drains in-flight events and stops.
+// ready, when non-nil, is called once the consumer is running.
+func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	var cleanups []func()
+	defer func() {
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+	}()
+
+	natsURL := cfg.NATSURL
+	if natsURL == "" {
+		ns, err := natsserver.Start(natsserver.Options{Port: cfg.EmbeddedNATSPort, StoreDir: filepath.Join(cfg.DataDir, "nats")})
+		if err != nil {
+			return err
+		}
+		cleanups = append(cleanups, func() { ns.Shutdown(); ns.WaitForShutdown() })
+		natsURL = ns.ClientURL()
+		if err := writeURL(cfg.DataDir, NATSURLFile, natsURL); err != nil {
+			return err
+		}
+		cleanups = append(cleanups, func() { os.Remove(filepath.Join(cfg.DataDir, NATSURLFile)) })
+		log.Info("embedded NATS server with JetStream listening", "url", natsURL, "store", filepath.Join(cfg.DataDir, "nats"))
+	}
+	nc, err := nats.Connect(natsURL,
+		nats.Name("matchd"),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(500*time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("disconnected from NATS", "error", err) }),
+		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("reconnected to NATS", "url", c.ConnectedUrlRedacted()) }),
+	)
+	if err != nil {
+		return fmt.Errorf("connect to NATS at %s: %w (set NATS_URL, or leave it empty for an embedded server)", natsURL, err)
+	}
+	cleanups = append(cleanups, func() { _ = nc.Drain() })
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := events.EnsureStreams(setupCtx, js, events.StreamConfig{Replicas: cfg.StreamReplicas}); err != nil {
+		return err
+	}
+
+	rdb, redisURL, stopRedis, err := connectRedis(setupCtx, cfg, log)
+	if err != nil {
+		return err
+	}
+	cleanups = append(cleanups, stopRedis)
+	st, err := state.New(rdb, state.Config{Prefix: cfg.Prefix, Shards: cfg.Shards, Logger: log})
+	if err != nil {
+		return err
+	}
+	if err := st.Init(setupCtx); err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := events.NewMetrics(reg)
+	tax := taxonomy.Default()
+	scorer := matcher.NewScorer(tax, matcher.ScoreConfig{})
+	engine, err := matcher.NewEngine(matcher.Config{MinScore: cfg.MinScore, TopK: cfg.TopK, Logger: log},
+		matcher.NewNormalizer(tax), scorer, st, matcher.NewIndexRanker(st, scorer, 0), events.NewPublisher(js, metrics))
+	if err != nil {
+		return err
+	}
+	validator, err := schemas.New()
+	if err != nil {
+		return err
+	}
+	cons, err := events.NewConsumer(setupCtx, js, events.NewDecoder(validator, events.DecoderConfig{MaxBytes: cfg.MaxEventBytes}),
+		events.EngineHandler{Engine: engine}, metrics, events.ConsumerConfig{
+			AckWait: cfg.AckWait, MaxAckPending: cfg.MaxAckPending, MaxDeliver: cfg.MaxDeliver, BackOff: cfg.RetryBackoff, Workers: cfg.Workers, Logger: log,
+		})
+	if err != nil {
+		return err
+	}
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	wg.Add(1)
+	go func() { // exits when runCtx ends and in-flight events are done
+		defer wg.Done()
+		if err := cons.Run(runCtx); err != nil {
+			errc <- err
+		}
+	}()
+	httpAddr := ""
+	var srv *http.Server
+	if cfg.HTTPAddr != "" && cfg.HTTPAddr != "-" {
+		h := &health{nc: nc, rdb: rdb, cons: cons}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+		mux.HandleFunc("/healthz", h.live)
+		mux.HandleFunc("/readyz", h.ready)
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s for /metrics: %w (set TALENTMATCH_HTTP_ADDR)", cfg.HTTPAddr, err)
+		}
+		httpAddr = ln.Addr().String()
+		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		wg.Add(1)
+		go func() { // exits when srv is shut down below
+			defer wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
+	log.Info("matchd running", "nats", nc.ConnectedUrlRedacted(), "redis", redisURL, "prefix", cfg.Prefix, "http", httpAddr,
+		"min_score", cfg.MinScore, "top_k", cfg.TopK, "taxonomy_skills", tax.NumSkills())
+	if ready != nil {
+		ready(Info{NATSURL: natsURL, RedisURL: redisURL, HTTPAddr: httpAddr})
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: draining in-flight events")
+	case runErr = <-errc:
+		log.Error("stopping", "error", runErr)
+	}
+	stop()
+	if srv != nil {
+		sctx, c := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = srv.Shutdown(sctx)
+		c()
+	}
+	wg.Wait()
+	log.Info("matchd stopped")
+	return runErr
+}
+
+func writeURL(dir, name, url string) error {
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(url+"\n"), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}
+
+// connectRedis connects to the configured Redis, or to 127.0.0.1:6379, or
+// starts a private redis-server.
+func connectRedis(ctx context.Context, cfg Config, log *slog.Logger) (redis.UniversalClient, string, func(), error) {
+	noop := func() {}
+	if cfg.RedisURL != "" && cfg.RedisURL != "embedded" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, "", noop, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		c := redis.NewClient(opts)
+		if err := c.Ping(ctx).Err(); err != nil {
+			c.Close()
+			return nil, "", noop, fmt.Errorf("Redis at %s does not answer: %w (check REDIS_URL)", opts.Addr, err)
+		}
+		return c, redactURL(opts), func() { c.Close() }, nil
+	}
+	if cfg.RedisURL == "" {
+		c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DialTimeout: 300 * time.Millisecond, MaxRetries: -1})
+		if err := c.Ping(ctx).Err(); err == nil {
+			c.Close()
+			c = redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+			log.Info("using the Redis answering on 127.0.0.1:6379", "prefix", cfg.Prefix)
+			return c, "redis://127.0.0.1:6379", func() { c.Close() }, nil
+		}
+		c.Close()
+	}
+	dir := filepath.Join(cfg.DataDir, "redis")
+	srv, err := redisserver.Start(ctx, redisserver.Options{Dir: dir, AppendOnly: true})
+	if err != nil {
+		if errors.Is(err, redisserver.ErrNotInstalled) {
+			return nil, "", noop, fmt.Errorf("no Redis answers on 127.0.0.1:6379 and redis-server is not installed to start a private one: "+
+				"install it (apt-get install -y redis-server) or set REDIS_URL: %w", err)
+		}
+		return nil, "", noop, fmt.Errorf("start a private redis-server: %w", err)
+	}
+	if err := writeURL(cfg.DataDir, RedisURLFile, srv.URL()); err != nil {
+		srv.Stop()
+		return nil, "", noop, err
+	}
+	log.Info("started a private redis-server", "url", srv.URL(), "dir", dir)
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	return c, srv.URL(), func() {
+		c.Close()
+		srv.Stop()
+		os.Remove(filepath.Join(cfg.DataDir, RedisURLFile))
+	}, nil
+}
+
+// redactURL shows a Redis address without its password.
+func redactURL(o *redis.Options) string {
+	if o.Username != "" {
+		return fmt.Sprintf("redis://%s:***@%s/%d", o.Username, o.Addr, o.DB)
+	}
+	if o.Password != "" {
+		return fmt.Sprintf("redis://:***@%s/%d", o.Addr, o.DB)
+	}
+	return fmt.Sprintf("redis://%s/%d", o.Addr, o.DB)
+}
+
+type health struct {
+	nc   *nats.Conn
+	rdb  redis.UniversalClient
+	cons *events.Consumer
+}
+
+func (h *health) live(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+func (h *health) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	var problems []string
+	if !h.nc.IsConnected() {
+		problems = append(problems, "nats: not connected")
+	}
+	if err := h.rdb.Ping(ctx).Err(); err != nil {
+		problems = append(problems, "redis: "+err.Error())
+	}
+	if !h.cons.Running() {
+		problems = append(problems, "consumer: not running")
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if len(problems) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		for _, p := range problems {
+			fmt.Fprintln(w, p)
+		}
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}

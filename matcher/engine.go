@@ -1,0 +1,316 @@
+package matcher
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Config configures an Engine.
+type Config struct {
+	// MinScore is the threshold a pair's score must reach to be matched,
+	// unless its campaign overrides it. Default 0.45.
+	MinScore float64
+	// TopK is the most matches one event creates per campaign, unless the
+	// campaign overrides it. Default 20.
+	TopK int
+	// Logger receives the engine's logs. Default slog.Default().
+	Logger *slog.Logger
+	// Now returns the current time. Default time.Now.
+	Now func() time.Time
+}
+
+// DefaultMinScore and DefaultTopK are the defaults of Config.
+const (
+	DefaultMinScore = 0.45
+	DefaultTopK     = 20
+)
+
+func (c *Config) setDefaults() {
+	if c.MinScore == 0 {
+		c.MinScore = DefaultMinScore
+	}
+	if c.TopK == 0 {
+		c.TopK = DefaultTopK
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Validate reports a configuration that cannot work.
+func (c *Config) Validate() error {
+	if c.MinScore < 0 || c.MinScore > 1 {
+		return fmt.Errorf("min score %v is outside [0, 1]", c.MinScore)
+	}
+	if c.TopK < 1 {
+		return fmt.Errorf("top-k %d is below 1", c.TopK)
+	}
+	return nil
+}
+
+// Engine applies inbound events: it updates state, decides which pairs are
+// matched and announces changes through the match ledger. Every method is
+// idempotent for a given event, so an event may be handled again after a
+// crash or redelivery. An Engine is safe for concurrent use; events of the
+// same entity should still be handled one at a time for efficiency.
+type Engine struct {
+	cfg    Config
+	norm   *Normalizer
+	scorer *Scorer
+	store  Store
+	ranker Ranker
+	pub    Publisher
+	log    *slog.Logger
+}
+
+// NewEngine returns an engine. cfg's zero fields take their defaults.
+func NewEngine(cfg Config, n *Normalizer, s *Scorer, st Store, r Ranker, p Publisher) (*Engine, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Engine{cfg: cfg, norm: n, scorer: s, store: st, ranker: r, pub: p, log: cfg.Logger}, nil
+}
+
+// matchNamespace makes match ids: UUID v5 of "company/job|candidate".
+var matchNamespace = uuid.MustParse("6f1d3c55-2f4b-4e2b-9a52-6d1c2a1f7e10")
+
+// MatchID returns the stable id of a job/candidate pair.
+func MatchID(p Pair) string {
+	return uuid.NewSHA1(matchNamespace, []byte(p.Job.String()+"|"+p.CandidateID)).String()
+}
+
+// EventID returns the deterministic id of a match event: the match id, the
+// pair's generation and the kind. It is both the CloudEvents id and the
+// Nats-Msg-Id, so a republished event is dropped by JetStream.
+func EventID(matchID string, gen int64, kind MatchKind) string {
+	return fmt.Sprintf("%s.%d.%s", matchID, gen, kind)
+}
+
+func (e *Engine) policy(c CampaignState) (float64, int) {
+	min, k := e.cfg.MinScore, e.cfg.TopK
+	if c.MinScore != nil {
+		min = *c.MinScore
+	}
+	if c.TopK != nil {
+		k = *c.TopK
+	}
+	return min, k
+}
+
+// attribute picks the campaign a pair's match belongs to: the first shared
+// campaign, in id order, that is not closed. The open pool is always open.
+func attribute(shared []string, camps map[string]CampaignState) string {
+	for _, id := range shared {
+		if id == OpenPool || !camps[id].Closed {
+			return id
+		}
+	}
+	return ""
+}
+
+// floor is the lowest threshold among the given campaigns.
+func (e *Engine) floor(ids []string, camps map[string]CampaignState) float64 {
+	f := 1.0
+	for _, id := range ids {
+		if min, _ := e.policy(camps[id]); min < f {
+			f = min
+		}
+	}
+	return f
+}
+
+func (e *Engine) campaigns(ctx context.Context, ids []string) (map[string]CampaignState, error) {
+	var real []string
+	for _, id := range ids {
+		if id != OpenPool {
+			real = append(real, id)
+		}
+	}
+	m := map[string]CampaignState{OpenPool: {ID: OpenPool, Known: true}}
+	if len(real) == 0 {
+		return m, nil
+	}
+	cs, err := e.store.Campaigns(ctx, real)
+	if err != nil {
+		return nil, fmt.Errorf("read campaigns: %w", err)
+	}
+	for id, c := range cs {
+		m[id] = c
+	}
+	return m, nil
+}
+
+// newMatch builds the match data of a pair.
+func (e *Engine) newMatch(p Pair, campaign string, j *JobFeatures, r Result, t Trigger) Match {
+	m := Match{
+		MatchID:     MatchID(p),
+		JobID:       p.Job.JobID,
+		CompanyID:   p.Job.CompanyID,
+		CandidateID: p.CandidateID,
+		CampaignID:  campaign,
+		Trigger:     t,
+	}
+	e.scorer.Explain(&m, j, r)
+	return m
+}
+
+// bareMatch is the data of a retraction when the scores cannot be
+// recomputed (the job or the candidate is gone): the last announced score
+// and empty explanations.
+func bareMatch(p Pair, en Entry, t Trigger) Match {
+	return Match{
+		MatchID: MatchID(p), JobID: p.Job.JobID, CompanyID: p.Job.CompanyID, CandidateID: p.CandidateID,
+		CampaignID: en.Campaign, Score: en.Score,
+		MatchedSkills: []string{}, MissingRequiredSkills: []string{}, MatchedIndustries: []string{},
+		PartialSkills: []PartialSkill{}, Trigger: t,
+	}
+}
+
+// plan collects the ledger changes one event makes.
+type plan struct {
+	creates  []Claim
+	retracts []Claim
+}
+
+func (e *Engine) create(pl *plan, p Pair, campaign string, m Match, candRev int64) {
+	gen := e.cfg.Now().UnixMicro()
+	ev := &Outbound{ID: EventID(m.MatchID, gen, MatchCreated), Kind: MatchCreated, Time: e.cfg.Now().UTC(), Match: m}
+	pl.creates = append(pl.creates, Claim{Pair: p, Event: ev, Gen: gen, CandidateRev: candRev, Campaign: campaign, Score: m.Score})
+}
+
+func (e *Engine) retract(pl *plan, p Pair, en Entry, m Match, candRev int64) {
+	m.CampaignID = en.Campaign
+	ev := &Outbound{ID: EventID(m.MatchID, en.Gen, MatchRetracted), Kind: MatchRetracted, Time: e.cfg.Now().UTC(), Match: m}
+	pl.retracts = append(pl.retracts, Claim{Pair: p, Event: ev, Gen: en.Gen, CandidateRev: candRev, Campaign: en.Campaign, Score: en.Score})
+}
+
+// finishPending completes transitions left half-done by any handler (this
+// one after a crash, or another replica): their events are published again
+// (JetStream drops the copy if the first went out) and the entries move on.
+// entries is updated in place.
+func (e *Engine) finishPending(ctx context.Context, pairs []Pair, entries []Entry) error {
+	var claims []Claim
+	var idx []int
+	for i, en := range entries {
+		if (en.State == EntryCreating || en.State == EntryRetracting) && en.Pending != nil {
+			claims = append(claims, Claim{Pair: pairs[i], Event: en.Pending, Gen: en.Gen, Campaign: en.Campaign, Score: en.Score})
+			idx = append(idx, i)
+		}
+	}
+	if len(claims) == 0 {
+		return nil
+	}
+	evs := make([]*Outbound, len(claims))
+	for i, c := range claims {
+		evs[i] = c.Event
+	}
+	if err := e.pub.Publish(ctx, evs); err != nil {
+		return fmt.Errorf("republish pending match events: %w", err)
+	}
+	if err := e.store.Complete(ctx, claims); err != nil {
+		return fmt.Errorf("complete pending match events: %w", err)
+	}
+	var gone []Pair
+	for n, i := range idx {
+		if entries[i].State == EntryCreating {
+			entries[i].State, entries[i].Pending = EntryActive, nil
+		} else {
+			entries[i] = Entry{}
+			gone = append(gone, claims[n].Pair)
+		}
+	}
+	if len(gone) > 0 {
+		if err := e.store.Unlink(ctx, gone); err != nil {
+			return fmt.Errorf("unlink retracted pairs: %w", err)
+		}
+	}
+	return nil
+}
+
+// commit claims, publishes and completes a plan. Creates whose claim finds
+// the candidate changed are dropped: the candidate's own event handles the
+// pair. It returns the creates and retracts that took effect.
+func (e *Engine) commit(ctx context.Context, pl *plan) (created, retracted []Claim, err error) {
+	if len(pl.creates) == 0 && len(pl.retracts) == 0 {
+		return nil, nil, nil
+	}
+	if len(pl.creates) > 0 {
+		links := make([]Pair, len(pl.creates))
+		for i, c := range pl.creates {
+			links[i] = c.Pair
+		}
+		if err := e.store.Link(ctx, links); err != nil {
+			return nil, nil, fmt.Errorf("link pairs: %w", err)
+		}
+	}
+	all := append(append([]Claim{}, pl.creates...), pl.retracts...)
+	res, err := e.store.Claim(ctx, all)
+	if err != nil {
+		return nil, nil, fmt.Errorf("claim pairs: %w", err)
+	}
+	var taken []Claim
+	var evs []*Outbound
+	var lost []Pair
+	for i, r := range res {
+		if r == ClaimStaleRev && i < len(pl.creates) {
+			lost = append(lost, all[i].Pair)
+		}
+		if r != ClaimTaken {
+			continue
+		}
+		taken = append(taken, all[i])
+		evs = append(evs, all[i].Event)
+		if i < len(pl.creates) {
+			created = append(created, all[i])
+		} else {
+			retracted = append(retracted, all[i])
+		}
+	}
+	if len(lost) > 0 {
+		// The candidate changed or withdrew since it was scored; its own
+		// event decides. Drop the link so no trace of a withdrawn candidate
+		// is left behind.
+		if err := e.store.Unlink(ctx, lost); err != nil {
+			return nil, nil, fmt.Errorf("unlink lost pairs: %w", err)
+		}
+	}
+	if len(taken) == 0 {
+		return nil, nil, nil
+	}
+	if err := e.pub.Publish(ctx, evs); err != nil {
+		return nil, nil, fmt.Errorf("publish match events: %w", err)
+	}
+	if err := e.store.Complete(ctx, taken); err != nil {
+		return nil, nil, fmt.Errorf("complete match events: %w", err)
+	}
+	if len(retracted) > 0 {
+		gone := make([]Pair, len(retracted))
+		for i, c := range retracted {
+			gone[i] = c.Pair
+		}
+		if err := e.store.Unlink(ctx, gone); err != nil {
+			return nil, nil, fmt.Errorf("unlink retracted pairs: %w", err)
+		}
+	}
+	return created, retracted, nil
+}
+
+// Effect reports what handling an event did.
+type Effect struct {
+	Outcome   Outcome
+	Created   int
+	Retracted int
+}
+
+func (ef *Effect) add(created, retracted []Claim) {
+	ef.Created += len(created)
+	ef.Retracted += len(retracted)
+}

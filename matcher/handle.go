@@ -1,0 +1,428 @@
+package matcher
+
+import (
+	"context"
+	"fmt"
+	"sort"
+)
+
+// PostJob applies talentmatch.job.posted.v1: it stores the job, ranks every
+// eligible candidate, announces the top matches of each campaign and
+// retracts earlier matches the new version no longer supports.
+func (e *Engine) PostJob(ctx context.Context, j *Job, v Version) (Effect, error) {
+	f := e.norm.Job(j)
+	if len(f.Required) == 0 {
+		return Effect{}, fmt.Errorf("job %s: required_skills name no skill: %w", f.Ref(), ErrInvalid)
+	}
+	out, err := e.store.PutJob(ctx, f, v)
+	if err != nil {
+		return Effect{}, fmt.Errorf("store job %s: %w", f.Ref(), err)
+	}
+	ef := Effect{Outcome: out}
+	if out == Stale {
+		return ef, nil
+	}
+	camps, err := e.campaigns(ctx, f.Campaigns)
+	if err != nil {
+		return ef, err
+	}
+	ranked, err := e.ranker.RankCandidates(ctx, f, e.floor(f.Campaigns, camps))
+	if err != nil {
+		return ef, err
+	}
+	w, err := e.ranker.Weights(ctx, f.Skills())
+	if err != nil {
+		return ef, err
+	}
+	type pick struct {
+		rc       RankedCandidate
+		campaign string
+	}
+	want := map[string]pick{}
+	byID := make(map[string]RankedCandidate, len(ranked))
+	count := map[string]int{}
+	for _, rc := range ranked {
+		id := rc.Candidate.CandidateID
+		byID[id] = rc
+		camp := attribute(SharedCampaigns(f, rc.Candidate), camps)
+		if camp == "" {
+			continue
+		}
+		min, k := e.policy(camps[camp])
+		if rc.Result.Score < min || count[camp] >= k {
+			continue
+		}
+		count[camp]++
+		want[id] = pick{rc, camp}
+	}
+	linked, err := e.store.JobPairs(ctx, f.Ref())
+	if err != nil {
+		return ef, fmt.Errorf("read pairs of job %s: %w", f.Ref(), err)
+	}
+	ids := linked
+	for id := range want {
+		ids = append(ids, id)
+	}
+	ids = dedupe(ids)
+	sort.Strings(ids)
+	pairs := make([]Pair, len(ids))
+	for i, id := range ids {
+		pairs[i] = Pair{Job: f.Ref(), CandidateID: id}
+	}
+	entries, err := e.store.Entries(ctx, pairs)
+	if err != nil {
+		return ef, fmt.Errorf("read ledger of job %s: %w", f.Ref(), err)
+	}
+	if err := e.finishPending(ctx, pairs, entries); err != nil {
+		return ef, err
+	}
+	var pl plan
+	var kept []Pair
+	var recheck []int
+	for i, p := range pairs {
+		en := entries[i]
+		switch en.State {
+		case EntryNone:
+			if pk, ok := want[p.CandidateID]; ok {
+				r := e.scorer.ScoreExplained(f, pk.rc.Candidate, w)
+				e.create(&pl, p, pk.campaign, e.newMatch(p, pk.campaign, f, r, TriggerJobPosted), pk.rc.Candidate.Rev)
+			}
+		case EntryActive:
+			if en.Campaign != OpenPool && camps[en.Campaign].Closed {
+				e.retract(&pl, p, en, bareMatch(p, en, TriggerCampaignClosed), 0)
+				continue
+			}
+			rc, ok := byID[p.CandidateID]
+			if !ok {
+				recheck = append(recheck, i)
+				continue
+			}
+			if min, _ := e.policy(camps[en.Campaign]); rc.Result.Score >= min {
+				kept = append(kept, p)
+				continue
+			}
+			r := e.scorer.ScoreExplained(f, rc.Candidate, w)
+			e.retract(&pl, p, en, e.newMatch(p, en.Campaign, f, r, TriggerRescored), rc.Candidate.Rev)
+		}
+	}
+	if len(recheck) > 0 {
+		ids := make([]string, len(recheck))
+		for n, i := range recheck {
+			ids[n] = pairs[i].CandidateID
+		}
+		cands, err := e.store.Candidates(ctx, ids)
+		if err != nil {
+			return ef, fmt.Errorf("read candidates of job %s: %w", f.Ref(), err)
+		}
+		for n, i := range recheck {
+			c := cands[n]
+			if c == nil {
+				continue // withdrawn: their withdrawal retracts the match
+			}
+			p, en := pairs[i], entries[i]
+			r := e.scorer.ScoreExplained(f, c, w)
+			min, _ := e.policy(camps[en.Campaign])
+			if Eligible(f, c, e.cfg.Now()) && r.Score >= min && r.Score > 0 {
+				kept = append(kept, p)
+				continue
+			}
+			e.retract(&pl, p, en, e.newMatch(p, en.Campaign, f, r, TriggerRescored), c.Rev)
+		}
+	}
+	created, retracted, err := e.commit(ctx, &pl)
+	if err != nil {
+		return ef, err
+	}
+	ef.add(created, retracted)
+	for _, c := range created {
+		kept = append(kept, c.Pair)
+	}
+	return ef, e.settle(ctx, kept, map[JobRef]int64{f.Ref(): f.Rev}, &ef)
+}
+
+// RegisterCandidate applies talentmatch.candidate.registered.v1. A
+// candidate without consent to be matched is treated as a withdrawal: their
+// data is erased and their matches retracted.
+func (e *Engine) RegisterCandidate(ctx context.Context, c *Candidate, v Version) (Effect, error) {
+	if !c.ConsentToMatch {
+		return e.erase(ctx, c.CandidateID, v)
+	}
+	f := e.norm.Candidate(c)
+	if len(f.Skills) == 0 {
+		return Effect{}, fmt.Errorf("candidate %s: skills name no skill: %w", f.CandidateID, ErrInvalid)
+	}
+	out, err := e.store.PutCandidate(ctx, f, v)
+	if err != nil {
+		return Effect{}, fmt.Errorf("store candidate %s: %w", f.CandidateID, err)
+	}
+	ef := Effect{Outcome: out}
+	if out == Stale {
+		return ef, nil
+	}
+	camps, err := e.campaigns(ctx, f.Campaigns)
+	if err != nil {
+		return ef, err
+	}
+	ranked, err := e.ranker.RankJobs(ctx, f, e.floor(f.Campaigns, camps))
+	if err != nil {
+		return ef, err
+	}
+	type pick struct {
+		rj       RankedJob
+		campaign string
+	}
+	want := map[JobRef]pick{}
+	byRef := make(map[JobRef]RankedJob, len(ranked))
+	count := map[string]int{}
+	for _, rj := range ranked {
+		ref := rj.Job.Ref()
+		byRef[ref] = rj
+		camp := attribute(SharedCampaigns(rj.Job, f), camps)
+		if camp == "" {
+			continue
+		}
+		min, k := e.policy(camps[camp])
+		if rj.Result.Score < min || count[camp] >= k {
+			continue
+		}
+		count[camp]++
+		want[ref] = pick{rj, camp}
+	}
+	ledger, err := e.store.CandidateEntries(ctx, f.CandidateID)
+	if err != nil {
+		return ef, fmt.Errorf("read ledger of candidate %s: %w", f.CandidateID, err)
+	}
+	var refs []JobRef
+	for ref := range ledger {
+		refs = append(refs, ref)
+	}
+	for ref := range want {
+		if _, ok := ledger[ref]; !ok {
+			refs = append(refs, ref)
+		}
+	}
+	sort.Slice(refs, func(a, b int) bool { return refs[a].String() < refs[b].String() })
+	pairs := make([]Pair, len(refs))
+	entries := make([]Entry, len(refs))
+	for i, ref := range refs {
+		pairs[i] = Pair{Job: ref, CandidateID: f.CandidateID}
+		entries[i] = ledger[ref]
+	}
+	if err := e.finishPending(ctx, pairs, entries); err != nil {
+		return ef, err
+	}
+	revs := map[JobRef]int64{}
+	var pl plan
+	var kept []Pair
+	var recheck []int
+	for i, p := range pairs {
+		en := entries[i]
+		switch en.State {
+		case EntryNone:
+			if pk, ok := want[p.Job]; ok {
+				w, err := e.ranker.Weights(ctx, pk.rj.Job.Skills())
+				if err != nil {
+					return ef, err
+				}
+				r := e.scorer.ScoreExplained(pk.rj.Job, f, w)
+				e.create(&pl, p, pk.campaign, e.newMatch(p, pk.campaign, pk.rj.Job, r, TriggerCandidateRegistered), f.Rev)
+				revs[p.Job] = pk.rj.Job.Rev
+			}
+		case EntryActive:
+			if en.Campaign != OpenPool && camps[en.Campaign].Closed {
+				e.retract(&pl, p, en, bareMatch(p, en, TriggerCampaignClosed), 0)
+				continue
+			}
+			rj, ok := byRef[p.Job]
+			if !ok {
+				recheck = append(recheck, i)
+				continue
+			}
+			revs[p.Job] = rj.Job.Rev
+			if min, _ := e.policy(camps[en.Campaign]); rj.Result.Score >= min {
+				kept = append(kept, p)
+				continue
+			}
+			w, err := e.ranker.Weights(ctx, rj.Job.Skills())
+			if err != nil {
+				return ef, err
+			}
+			r := e.scorer.ScoreExplained(rj.Job, f, w)
+			e.retract(&pl, p, en, e.newMatch(p, en.Campaign, rj.Job, r, TriggerRescored), f.Rev)
+		}
+	}
+	if len(recheck) > 0 {
+		jrefs := make([]JobRef, len(recheck))
+		for n, i := range recheck {
+			jrefs[n] = pairs[i].Job
+		}
+		jobs, err := e.store.Jobs(ctx, jrefs)
+		if err != nil {
+			return ef, fmt.Errorf("read jobs of candidate %s: %w", f.CandidateID, err)
+		}
+		for n, i := range recheck {
+			j := jobs[n]
+			if j == nil {
+				continue // closed: the close retracts the match
+			}
+			p, en := pairs[i], entries[i]
+			revs[p.Job] = j.Rev
+			w, err := e.ranker.Weights(ctx, j.Skills())
+			if err != nil {
+				return ef, err
+			}
+			r := e.scorer.ScoreExplained(j, f, w)
+			min, _ := e.policy(camps[en.Campaign])
+			if Eligible(j, f, e.cfg.Now()) && r.Score >= min && r.Score > 0 {
+				kept = append(kept, p)
+				continue
+			}
+			e.retract(&pl, p, en, e.newMatch(p, en.Campaign, j, r, TriggerRescored), f.Rev)
+		}
+	}
+	created, retracted, err := e.commit(ctx, &pl)
+	if err != nil {
+		return ef, err
+	}
+	ef.add(created, retracted)
+	for _, c := range created {
+		kept = append(kept, c.Pair)
+	}
+	return ef, e.settle(ctx, kept, revs, &ef)
+}
+
+// WithdrawCandidate applies talentmatch.candidate.withdrawn.v1: everything
+// held about the candidate is erased after their matches are retracted.
+func (e *Engine) WithdrawCandidate(ctx context.Context, w *CandidateWithdrawn, v Version) (Effect, error) {
+	return e.erase(ctx, w.CandidateID, v)
+}
+
+func (e *Engine) erase(ctx context.Context, id string, v Version) (Effect, error) {
+	out, err := e.store.EraseCandidate(ctx, id, v)
+	if err != nil {
+		return Effect{}, fmt.Errorf("erase candidate %s: %w", id, err)
+	}
+	ef := Effect{Outcome: out}
+	if out == Stale {
+		return ef, nil
+	}
+	ledger, err := e.store.CandidateEntries(ctx, id)
+	if err != nil {
+		return ef, fmt.Errorf("read ledger of candidate %s: %w", id, err)
+	}
+	var refs []JobRef
+	for ref := range ledger {
+		refs = append(refs, ref)
+	}
+	sort.Slice(refs, func(a, b int) bool { return refs[a].String() < refs[b].String() })
+	pairs := make([]Pair, len(refs))
+	entries := make([]Entry, len(refs))
+	for i, ref := range refs {
+		pairs[i], entries[i] = Pair{Job: ref, CandidateID: id}, ledger[ref]
+	}
+	if err := e.retractAll(ctx, pairs, entries, TriggerCandidateWithdrawn, "", &ef); err != nil {
+		return ef, err
+	}
+	if err := e.store.ForgetCandidate(ctx, id, refs); err != nil {
+		return ef, fmt.Errorf("forget candidate %s: %w", id, err)
+	}
+	return ef, nil
+}
+
+// CloseJob applies talentmatch.job.closed.v1: the job leaves the indexes
+// and its matches are retracted.
+func (e *Engine) CloseJob(ctx context.Context, jc *JobClosed, v Version) (Effect, error) {
+	ref := JobRef{CompanyID: jc.CompanyID, JobID: jc.JobID}
+	out, err := e.store.CloseJob(ctx, ref, v)
+	if err != nil {
+		return Effect{}, fmt.Errorf("close job %s: %w", ref, err)
+	}
+	ef := Effect{Outcome: out}
+	if out == Stale {
+		return ef, nil
+	}
+	ids, err := e.store.JobPairs(ctx, ref)
+	if err != nil {
+		return ef, fmt.Errorf("read pairs of job %s: %w", ref, err)
+	}
+	sort.Strings(ids)
+	pairs := make([]Pair, len(ids))
+	for i, id := range ids {
+		pairs[i] = Pair{Job: ref, CandidateID: id}
+	}
+	entries, err := e.store.Entries(ctx, pairs)
+	if err != nil {
+		return ef, fmt.Errorf("read ledger of job %s: %w", ref, err)
+	}
+	if err := e.retractAll(ctx, pairs, entries, TriggerJobClosed, "", &ef); err != nil {
+		return ef, err
+	}
+	// Pairs linked without an entry (a claim that lost a race) are dropped.
+	return ef, e.store.Unlink(ctx, pairs)
+}
+
+// OpenCampaign applies talentmatch.campaign.opened.v1: it stores the
+// campaign and its min_score and top_k overrides.
+func (e *Engine) OpenCampaign(ctx context.Context, c *Campaign, v Version) (Effect, error) {
+	out, err := e.store.PutCampaign(ctx, c, v)
+	if err != nil {
+		return Effect{}, fmt.Errorf("store campaign %s: %w", c.CampaignID, err)
+	}
+	return Effect{Outcome: out}, nil
+}
+
+// CloseCampaign applies talentmatch.campaign.closed.v1: matches attributed
+// to the campaign are retracted and it takes no new ones.
+func (e *Engine) CloseCampaign(ctx context.Context, cc *CampaignClosed, v Version) (Effect, error) {
+	out, err := e.store.CloseCampaign(ctx, cc.CampaignID, v)
+	if err != nil {
+		return Effect{}, fmt.Errorf("close campaign %s: %w", cc.CampaignID, err)
+	}
+	ef := Effect{Outcome: out}
+	if out == Stale {
+		return ef, nil
+	}
+	refs, err := e.store.CampaignJobs(ctx, cc.CampaignID)
+	if err != nil {
+		return ef, fmt.Errorf("read jobs of campaign %s: %w", cc.CampaignID, err)
+	}
+	for _, ref := range refs {
+		ids, err := e.store.JobPairs(ctx, ref)
+		if err != nil {
+			return ef, fmt.Errorf("read pairs of job %s: %w", ref, err)
+		}
+		pairs := make([]Pair, len(ids))
+		for i, id := range ids {
+			pairs[i] = Pair{Job: ref, CandidateID: id}
+		}
+		entries, err := e.store.Entries(ctx, pairs)
+		if err != nil {
+			return ef, fmt.Errorf("read ledger of job %s: %w", ref, err)
+		}
+		if err := e.retractAll(ctx, pairs, entries, TriggerCampaignClosed, cc.CampaignID, &ef); err != nil {
+			return ef, err
+		}
+	}
+	return ef, nil
+}
+
+// retractAll completes pending transitions and retracts every active pair
+// (of one campaign, when campaign is set).
+func (e *Engine) retractAll(ctx context.Context, pairs []Pair, entries []Entry, t Trigger, campaign string, ef *Effect) error {
+	if err := e.finishPending(ctx, pairs, entries); err != nil {
+		return err
+	}
+	var pl plan
+	for i, p := range pairs {
+		en := entries[i]
+		if en.State == EntryActive && (campaign == "" || en.Campaign == campaign) {
+			e.retract(&pl, p, en, bareMatch(p, en, t), 0)
+		}
+	}
+	created, retracted, err := e.commit(ctx, &pl)
+	if err != nil {
+		return err
+	}
+	ef.add(created, retracted)
+	return nil
+}

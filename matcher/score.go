@@ -1,0 +1,259 @@
+package matcher
+
+import (
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/talentmatch/talentmatch/matcher/taxonomy"
+)
+
+// ScoreConfig holds the scoring weights; docs/scoring.md explains them.
+type ScoreConfig struct {
+	// RequiredWeight multiplies a required skill's rarity weight. Default 1.
+	RequiredWeight float64
+	// PreferredWeight multiplies a preferred skill's rarity weight. Default 0.5.
+	PreferredWeight float64
+	// IndustryShare is the share of industry closeness in the score; skill
+	// overlap has the rest. Default 0.2.
+	IndustryShare float64
+	// MaxIDF caps the inverse document frequency part of a skill's weight, so
+	// that one very rare skill cannot outweigh all others. Default 5.
+	MaxIDF float64
+}
+
+func (c *ScoreConfig) setDefaults() {
+	if c.RequiredWeight == 0 {
+		c.RequiredWeight = 1
+	}
+	if c.PreferredWeight == 0 {
+		c.PreferredWeight = 0.5
+	}
+	if c.IndustryShare == 0 {
+		c.IndustryShare = 0.2
+	}
+	if c.MaxIDF == 0 {
+		c.MaxIDF = 5
+	}
+}
+
+// Weights gives the rarity weight of a skill token (see Scorer.Weight).
+type Weights func(token string) float64
+
+// Result is the score of one job and candidate with its explanation. Token
+// lists are job tokens; Scorer.Explain turns them into names.
+type Result struct {
+	Score, SkillScore, IndustryScore float64
+	Matched                          []string // job skills covered in full or in part
+	Missing                          []string // required skills not covered at all
+	Partial                          []Partial
+	Industries                       []string // job industries closest to the candidate's
+}
+
+// Partial is a job skill covered in part by a related skill of the candidate.
+type Partial struct {
+	Skill, Via string
+	Credit     float64
+}
+
+// Scorer computes scores. It is safe for concurrent use.
+type Scorer struct {
+	tax *taxonomy.Taxonomy
+	cfg ScoreConfig
+
+	related sync.Map // skill token → []relatedToken
+}
+
+type relatedToken struct {
+	token  string
+	credit float64
+}
+
+// NewScorer returns a scorer over tax with cfg (zero fields take defaults).
+func NewScorer(tax *taxonomy.Taxonomy, cfg ScoreConfig) *Scorer {
+	cfg.setDefaults()
+	return &Scorer{tax: tax, cfg: cfg}
+}
+
+// Config returns the scorer's configuration with defaults applied.
+func (s *Scorer) Config() ScoreConfig { return s.cfg }
+
+// Weight returns the rarity weight of a skill held by df of n active jobs
+// and candidates: 1 + min(ln((n+1)/(df+1)), MaxIDF).
+func (s *Scorer) Weight(df, n int64) float64 {
+	if df < 0 {
+		df = 0
+	}
+	if n < df {
+		n = df
+	}
+	return 1 + math.Min(math.Log(float64(n+1)/float64(df+1)), s.cfg.MaxIDF)
+}
+
+// Related returns the tokens that cover skill token tok in part, with their
+// credit, best first. Unknown tokens have none.
+func (s *Scorer) Related(tok string) []relatedToken {
+	if v, ok := s.related.Load(tok); ok {
+		return v.([]relatedToken)
+	}
+	var out []relatedToken
+	if i, ok := s.tax.SkillByID(tok); ok {
+		for _, r := range s.tax.RelatedSkills(i) {
+			out = append(out, relatedToken{token: s.tax.SkillAt(r.Index).ID, credit: r.Credit})
+		}
+	}
+	s.related.Store(tok, out)
+	return out
+}
+
+// RelatedTokens returns the tokens related to tok with their credits; it is
+// the query expansion a retriever uses to find partial matches.
+func (s *Scorer) RelatedTokens(tok string) (tokens []string, credits []float64) {
+	for _, r := range s.Related(tok) {
+		tokens = append(tokens, r.token)
+		credits = append(credits, r.credit)
+	}
+	return tokens, credits
+}
+
+// Score scores candidate c for job j. Weights must cover j's skills. A pair
+// where no required skill is covered at all scores 0.
+func (s *Scorer) Score(j *JobFeatures, c *CandidateFeatures, w Weights) Result {
+	return s.score(j, c, w, false)
+}
+
+// ScoreExplained is Score with the explanation lists filled in.
+func (s *Scorer) ScoreExplained(j *JobFeatures, c *CandidateFeatures, w Weights) Result {
+	return s.score(j, c, w, true)
+}
+
+func (s *Scorer) score(j *JobFeatures, c *CandidateFeatures, w Weights, explain bool) Result {
+	var r Result
+	var got, total float64
+	anyRequired := false
+	for n, tok := range j.Skills() {
+		required := n < len(j.Required)
+		f := s.cfg.PreferredWeight
+		if required {
+			f = s.cfg.RequiredWeight
+		}
+		wt := f * w(tok)
+		total += wt
+		credit, via := s.credit(tok, c.Skills)
+		got += wt * credit
+		if credit > 0 && required {
+			anyRequired = true
+		}
+		if !explain {
+			continue
+		}
+		switch {
+		case credit == 1:
+			r.Matched = append(r.Matched, tok)
+		case credit > 0:
+			r.Matched = append(r.Matched, tok)
+			r.Partial = append(r.Partial, Partial{Skill: tok, Via: via, Credit: credit})
+		case required:
+			r.Missing = append(r.Missing, tok)
+		}
+	}
+	if !anyRequired || total == 0 {
+		if explain {
+			r.Matched, r.Partial = nil, nil
+		}
+		return r
+	}
+	r.SkillScore = round4(got / total)
+	best := 0.0
+	for _, a := range j.Industries {
+		for _, b := range c.Industries {
+			if cl := s.closeness(a, b); cl > best {
+				best = cl
+			}
+		}
+	}
+	r.IndustryScore = round4(best)
+	if explain && best > 0 {
+		for _, a := range j.Industries {
+			for _, b := range c.Industries {
+				if s.closeness(a, b) == best {
+					r.Industries = append(r.Industries, a)
+					break
+				}
+			}
+		}
+	}
+	r.Score = round4((1-s.cfg.IndustryShare)*r.SkillScore + s.cfg.IndustryShare*r.IndustryScore)
+	return r
+}
+
+// credit returns how much of job skill tok the candidate's skills cover and
+// through which related skill (empty for an exact hit).
+func (s *Scorer) credit(tok string, have []string) (float64, string) {
+	for _, h := range have {
+		if h == tok {
+			return 1, ""
+		}
+	}
+	if strings.HasPrefix(tok, unknownPrefix) {
+		return 0, ""
+	}
+	for _, r := range s.Related(tok) { // best credit first
+		for _, h := range have {
+			if h == r.token {
+				return r.credit, h
+			}
+		}
+	}
+	return 0, ""
+}
+
+func (s *Scorer) closeness(a, b string) float64 {
+	if a == b {
+		return 1
+	}
+	ia, okA := s.tax.IndustryByID(a)
+	ib, okB := s.tax.IndustryByID(b)
+	if !okA || !okB {
+		return 0
+	}
+	return s.tax.Closeness(ia, ib)
+}
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+// Label returns the display name of a skill or industry token of job j.
+func (s *Scorer) Label(j *JobFeatures, tok string) string {
+	if i, ok := s.tax.SkillByID(tok); ok {
+		return s.tax.SkillAt(i).Label
+	}
+	if i, ok := s.tax.IndustryByID(tok); ok {
+		return s.tax.IndustryAt(i).Label
+	}
+	if j != nil {
+		if l, ok := j.Labels[tok]; ok {
+			return l
+		}
+	}
+	return strings.TrimPrefix(tok, unknownPrefix)
+}
+
+// Explain fills the explanation fields of m from r, with display names.
+func (s *Scorer) Explain(m *Match, j *JobFeatures, r Result) {
+	m.Score, m.SkillScore, m.IndustryScore = r.Score, r.SkillScore, r.IndustryScore
+	m.MatchedSkills = s.labels(j, r.Matched)
+	m.MissingRequiredSkills = s.labels(j, r.Missing)
+	m.MatchedIndustries = s.labels(j, r.Industries)
+	m.PartialSkills = make([]PartialSkill, 0, len(r.Partial))
+	for _, p := range r.Partial {
+		m.PartialSkills = append(m.PartialSkills, PartialSkill{Skill: s.Label(j, p.Skill), Via: s.Label(nil, p.Via), Credit: p.Credit})
+	}
+}
+
+func (s *Scorer) labels(j *JobFeatures, toks []string) []string {
+	out := make([]string, 0, len(toks))
+	for _, t := range toks {
+		out = append(out, s.Label(j, t))
+	}
+	return out
+}

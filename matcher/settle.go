@@ -1,0 +1,133 @@
+package matcher
+
+import (
+	"context"
+	"fmt"
+)
+
+// maxSettleRounds bounds how often settle re-reads state that keeps
+// changing; past it the event is retried later.
+const maxSettleRounds = 4
+
+// settle makes decisions that relied on state of another shard safe. A
+// handler links a pair to its job before claiming it and reads the job's
+// revision and the campaign's status after; a handler changing the job or
+// closing the campaign writes first and reads the job's pairs after. So at
+// least one of them sees the other: if the job or campaign changed since the
+// decision was made, settle re-decides the pairs against fresh state.
+// revs holds the job revisions the decisions were made on.
+func (e *Engine) settle(ctx context.Context, pairs []Pair, revs map[JobRef]int64, ef *Effect) error {
+	for round := 0; round < maxSettleRounds && len(pairs) > 0; round++ {
+		var refs []JobRef
+		seen := map[JobRef]bool{}
+		for _, p := range pairs {
+			if !seen[p.Job] {
+				seen[p.Job] = true
+				refs = append(refs, p.Job)
+			}
+		}
+		cur, err := e.store.JobRevs(ctx, refs)
+		if err != nil {
+			return fmt.Errorf("settle: read job revisions: %w", err)
+		}
+		changed := map[JobRef]bool{}
+		for i, ref := range refs {
+			if cur[i] != revs[ref] {
+				changed[ref] = true
+			}
+		}
+		entries, err := e.store.Entries(ctx, pairs)
+		if err != nil {
+			return fmt.Errorf("settle: read ledger: %w", err)
+		}
+		var campIDs []string
+		for _, en := range entries {
+			if en.Campaign != "" {
+				campIDs = append(campIDs, en.Campaign)
+			}
+		}
+		camps, err := e.campaigns(ctx, dedupe(campIDs))
+		if err != nil {
+			return err
+		}
+		var todo []Pair
+		var todoEntries []Entry
+		for i, p := range pairs {
+			en := entries[i]
+			if en.State == EntryNone {
+				continue
+			}
+			if changed[p.Job] || (en.Campaign != OpenPool && camps[en.Campaign].Closed) || en.State != EntryActive {
+				todo = append(todo, p)
+				todoEntries = append(todoEntries, en)
+			}
+		}
+		if len(todo) == 0 {
+			return nil
+		}
+		pairs, err = e.redecide(ctx, todo, todoEntries, camps, revs, ef)
+		if err != nil {
+			return err
+		}
+	}
+	if len(pairs) > 0 {
+		return fmt.Errorf("settle %d pairs: %w", len(pairs), ErrConflict)
+	}
+	return nil
+}
+
+// redecide re-scores pairs from fresh state and retracts those no longer
+// matched. It returns the pairs kept, whose jobs' fresh revisions are now in
+// revs.
+func (e *Engine) redecide(ctx context.Context, pairs []Pair, entries []Entry, camps map[string]CampaignState, revs map[JobRef]int64, ef *Effect) ([]Pair, error) {
+	if err := e.finishPending(ctx, pairs, entries); err != nil {
+		return nil, err
+	}
+	refs := make([]JobRef, len(pairs))
+	ids := make([]string, len(pairs))
+	for i, p := range pairs {
+		refs[i], ids[i] = p.Job, p.CandidateID
+	}
+	jobs, err := e.store.Jobs(ctx, refs)
+	if err != nil {
+		return nil, fmt.Errorf("settle: read jobs: %w", err)
+	}
+	cands, err := e.store.Candidates(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("settle: read candidates: %w", err)
+	}
+	var pl plan
+	var kept []Pair
+	for i, p := range pairs {
+		en, j, c := entries[i], jobs[i], cands[i]
+		switch {
+		case en.State != EntryActive:
+			continue
+		case j == nil:
+			e.retract(&pl, p, en, bareMatch(p, en, TriggerJobClosed), 0)
+		case c == nil:
+			continue // withdrawn: the withdrawal retracts it
+		case en.Campaign != OpenPool && camps[en.Campaign].Closed:
+			e.retract(&pl, p, en, bareMatch(p, en, TriggerCampaignClosed), 0)
+		default:
+			revs[p.Job] = j.Rev
+			w, err := e.ranker.Weights(ctx, j.Skills())
+			if err != nil {
+				return nil, err
+			}
+			r := e.scorer.ScoreExplained(j, c, w)
+			min, _ := e.policy(camps[en.Campaign])
+			if Eligible(j, c, e.cfg.Now()) && len(SharedCampaigns(j, c)) > 0 && r.Score > 0 && r.Score >= min {
+				kept = append(kept, p)
+				continue
+			}
+			e.retract(&pl, p, en, e.newMatch(p, en.Campaign, j, r, TriggerRescored), c.Rev)
+		}
+	}
+	created, retracted, err := e.commit(ctx, &pl)
+	if err != nil {
+		return nil, err
+	}
+	ef.add(created, retracted)
+	return kept, nil
+}

@@ -1,0 +1,187 @@
+package state
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/talentmatch/talentmatch/matcher"
+)
+
+// The match ledger: one hash per candidate (in the candidate's shard, so
+// that a claim can check the candidate's revision atomically) mapping
+// "company/job" to an entry "S|gen|campaign|score|payload", and one set per
+// job (in the job's shard) of the candidates it has entries with.
+
+func parseEntry(s string) (matcher.Entry, error) {
+	parts := strings.SplitN(s, "|", 5)
+	if len(parts) != 5 || len(parts[0]) != 1 {
+		return matcher.Entry{}, fmt.Errorf("malformed ledger entry %.40q", s)
+	}
+	gen, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return matcher.Entry{}, fmt.Errorf("malformed ledger generation %q", parts[1])
+	}
+	score, _ := strconv.ParseFloat(parts[3], 64)
+	en := matcher.Entry{State: matcher.EntryState(parts[0][0]), Gen: gen, Campaign: parts[2], Score: score}
+	if parts[4] != "" {
+		var ob matcher.Outbound
+		if err := json.Unmarshal([]byte(parts[4]), &ob); err != nil {
+			return matcher.Entry{}, fmt.Errorf("malformed pending event: %w", err)
+		}
+		en.Pending = &ob
+	}
+	return en, nil
+}
+
+// JobPairs implements matcher.Store.
+func (r *Redis) JobPairs(ctx context.Context, ref matcher.JobRef) ([]string, error) {
+	ids, err := r.rdb.SMembers(ctx, r.k.jobPairs(ref.String())).Result()
+	if err != nil {
+		return nil, unavailable("read job pairs", err)
+	}
+	return ids, nil
+}
+
+// CandidateEntries implements matcher.Store.
+func (r *Redis) CandidateEntries(ctx context.Context, id string) (map[matcher.JobRef]matcher.Entry, error) {
+	m, err := r.rdb.HGetAll(ctx, r.k.ledger(id)).Result()
+	if err != nil {
+		return nil, unavailable("read ledger", err)
+	}
+	out := make(map[matcher.JobRef]matcher.Entry, len(m))
+	for k, v := range m {
+		ref, ok := matcher.ParseJobRef(k)
+		if !ok {
+			continue
+		}
+		en, err := parseEntry(v)
+		if err != nil {
+			return nil, fmt.Errorf("ledger of candidate %s: %w", id, err)
+		}
+		out[ref] = en
+	}
+	return out, nil
+}
+
+// Entries implements matcher.Store.
+func (r *Redis) Entries(ctx context.Context, pairs []matcher.Pair) ([]matcher.Entry, error) {
+	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		for _, pr := range pairs {
+			p.HGet(ctx, r.k.ledger(pr.CandidateID), pr.Job.String())
+		}
+	})
+	if err != nil {
+		return nil, unavailable("read ledger", err)
+	}
+	out := make([]matcher.Entry, len(pairs))
+	for i, c := range cmds {
+		s, err := c.(*redis.StringCmd).Result()
+		if err != nil {
+			continue // redis.Nil: no entry
+		}
+		if out[i], err = parseEntry(s); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Link implements matcher.Store.
+func (r *Redis) Link(ctx context.Context, pairs []matcher.Pair) error {
+	_, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		for _, pr := range pairs {
+			p.SAdd(ctx, r.k.jobPairs(pr.Job.String()), pr.CandidateID)
+		}
+	})
+	if err != nil {
+		return unavailable("link pairs", err)
+	}
+	return nil
+}
+
+// Unlink implements matcher.Store.
+func (r *Redis) Unlink(ctx context.Context, pairs []matcher.Pair) error {
+	_, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		for _, pr := range pairs {
+			p.SRem(ctx, r.k.jobPairs(pr.Job.String()), pr.CandidateID)
+		}
+	})
+	if err != nil {
+		return unavailable("unlink pairs", err)
+	}
+	return nil
+}
+
+// Claim implements matcher.Store.
+func (r *Redis) Claim(ctx context.Context, claims []matcher.Claim) ([]matcher.ClaimResult, error) {
+	payloads := make([]string, len(claims))
+	for i, c := range claims {
+		b, err := json.Marshal(c.Event)
+		if err != nil {
+			return nil, err
+		}
+		payloads[i] = string(b)
+	}
+	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		for i, c := range claims {
+			kind := "c"
+			if c.Event.Kind == matcher.MatchRetracted {
+				kind = "r"
+			}
+			claimScript.EvalSha(ctx, p, []string{r.k.ledger(c.Pair.CandidateID), r.k.candidate(c.Pair.CandidateID)},
+				c.Pair.Job.String(), kind, c.Gen, c.CandidateRev, c.Campaign, strconv.FormatFloat(c.Score, 'f', 4, 64), payloads[i])
+		}
+	})
+	if err != nil {
+		return nil, unavailable("claim pairs", err)
+	}
+	out := make([]matcher.ClaimResult, len(claims))
+	for i, c := range cmds {
+		switch c.(*redis.Cmd).Val() {
+		case "ok":
+			out[i] = matcher.ClaimTaken
+		case "stale":
+			out[i] = matcher.ClaimStaleRev
+		default:
+			out[i] = matcher.ClaimBusy
+		}
+	}
+	return out, nil
+}
+
+// Complete implements matcher.Store.
+func (r *Redis) Complete(ctx context.Context, claims []matcher.Claim) error {
+	_, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		for _, c := range claims {
+			completeScript.EvalSha(ctx, p, []string{r.k.ledger(c.Pair.CandidateID)}, c.Pair.Job.String(), c.Gen)
+		}
+	})
+	if err != nil {
+		return unavailable("complete claims", err)
+	}
+	return nil
+}
+
+// ForgetCandidate implements matcher.Store.
+func (r *Redis) ForgetCandidate(ctx context.Context, id string, jobs []matcher.JobRef) error {
+	_, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		p.Del(ctx, r.k.ledger(id))
+		for _, ref := range jobs {
+			p.SRem(ctx, r.k.jobPairs(ref.String()), id)
+		}
+	})
+	if err != nil {
+		return unavailable("forget candidate", err)
+	}
+	return nil
+}
+
+var (
+	_ matcher.Store = (*Redis)(nil)
+	_ matcher.Index = (*Redis)(nil)
+)

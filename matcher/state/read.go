@@ -1,0 +1,248 @@
+package state
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/talentmatch/talentmatch/matcher"
+)
+
+// Jobs implements matcher.Store and matcher.Index.
+func (r *Redis) Jobs(ctx context.Context, refs []matcher.JobRef) ([]*matcher.JobFeatures, error) {
+	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		for _, ref := range refs {
+			p.HMGet(ctx, r.k.job(ref.String()), "r", "st", "f")
+		}
+	})
+	if err != nil {
+		return nil, unavailable("read jobs", err)
+	}
+	out := make([]*matcher.JobFeatures, len(refs))
+	for i, c := range cmds {
+		v := c.(*redis.SliceCmd).Val()
+		st, _ := v[1].(string)
+		f, _ := v[2].(string)
+		if st != "o" || f == "" {
+			continue
+		}
+		jf, err := decodeJob(f)
+		if err != nil {
+			r.corrupt(refs[i].String(), err)
+			continue
+		}
+		rev, _ := v[0].(string)
+		jf.Rev, _ = strconv.ParseInt(rev, 10, 64)
+		out[i] = jf
+	}
+	return out, nil
+}
+
+// Candidates implements matcher.Store and matcher.Index.
+func (r *Redis) Candidates(ctx context.Context, ids []string) ([]*matcher.CandidateFeatures, error) {
+	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		for _, id := range ids {
+			p.HMGet(ctx, r.k.candidate(id), "r", "st", "f")
+		}
+	})
+	if err != nil {
+		return nil, unavailable("read candidates", err)
+	}
+	out := make([]*matcher.CandidateFeatures, len(ids))
+	for i, c := range cmds {
+		v := c.(*redis.SliceCmd).Val()
+		st, _ := v[1].(string)
+		f, _ := v[2].(string)
+		if st != "o" || f == "" {
+			continue
+		}
+		cf, err := decodeCandidate(f)
+		if err != nil {
+			r.corrupt(ids[i], err)
+			continue
+		}
+		rev, _ := v[0].(string)
+		cf.Rev, _ = strconv.ParseInt(rev, 10, 64)
+		out[i] = cf
+	}
+	return out, nil
+}
+
+// JobRevs implements matcher.Store.
+func (r *Redis) JobRevs(ctx context.Context, refs []matcher.JobRef) ([]int64, error) {
+	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		for _, ref := range refs {
+			p.HGet(ctx, r.k.job(ref.String()), "r")
+		}
+	})
+	if err != nil {
+		return nil, unavailable("read job revisions", err)
+	}
+	out := make([]int64, len(refs))
+	for i, c := range cmds {
+		out[i], _ = strconv.ParseInt(c.(*redis.StringCmd).Val(), 10, 64)
+	}
+	return out, nil
+}
+
+// union runs SUNION of the index keys of every shard, one command per
+// shard, and merges the results.
+func (r *Redis) union(ctx context.Context, key func(shard int, tok string) string, tokens []string) ([]string, error) {
+	if len(tokens) == 0 {
+		return nil, nil
+	}
+	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		for sh := 0; sh < r.cfg.Shards; sh++ {
+			ks := make([]string, len(tokens))
+			for i, t := range tokens {
+				ks[i] = key(sh, t)
+			}
+			p.SUnion(ctx, ks...)
+		}
+	})
+	if err != nil {
+		return nil, unavailable("read index", err)
+	}
+	var out []string
+	for _, c := range cmds {
+		out = append(out, c.(*redis.StringSliceCmd).Val()...)
+	}
+	return out, nil
+}
+
+// JobsWithAny implements matcher.Index.
+func (r *Redis) JobsWithAny(ctx context.Context, campaign string, tokens []string) ([]string, error) {
+	return r.union(ctx, func(sh int, t string) string { return r.k.skillIndex(sh, "j", campaign, t) }, tokens)
+}
+
+// CandidatesWithAny implements matcher.Index.
+func (r *Redis) CandidatesWithAny(ctx context.Context, campaign string, tokens []string) ([]string, error) {
+	return r.union(ctx, func(sh int, t string) string { return r.k.skillIndex(sh, "c", campaign, t) }, tokens)
+}
+
+// DocFreq implements matcher.Index: per token, the number of active jobs
+// and candidates holding it, summed over shards, and the number of active
+// jobs and candidates.
+func (r *Redis) DocFreq(ctx context.Context, tokens []string) ([]int64, int64, error) {
+	var counts, dfs []*redis.SliceCmd
+	_, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		counts, dfs = counts[:0], dfs[:0]
+		for sh := 0; sh < r.cfg.Shards; sh++ {
+			counts = append(counts, p.HMGet(ctx, r.k.counts(sh), "j", "c"))
+			if len(tokens) > 0 {
+				dfs = append(dfs, p.HMGet(ctx, r.k.df(sh), tokens...))
+			}
+		}
+	})
+	if err != nil {
+		return nil, 0, unavailable("read frequencies", err)
+	}
+	df := make([]int64, len(tokens))
+	for _, c := range dfs {
+		for i, x := range c.Val() {
+			df[i] += toInt(x)
+		}
+	}
+	var n int64
+	for _, c := range counts {
+		for _, x := range c.Val() {
+			n += toInt(x)
+		}
+	}
+	return df, n, nil
+}
+
+func toInt(x any) int64 {
+	s, _ := x.(string)
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
+// CampaignJobs implements matcher.Store.
+func (r *Redis) CampaignJobs(ctx context.Context, id string) ([]matcher.JobRef, error) {
+	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		for sh := 0; sh < r.cfg.Shards; sh++ {
+			p.SMembers(ctx, r.k.campaignMembers(sh, "j", id))
+		}
+	})
+	if err != nil {
+		return nil, unavailable("read campaign jobs", err)
+	}
+	var out []matcher.JobRef
+	for _, c := range cmds {
+		for _, s := range c.(*redis.StringSliceCmd).Val() {
+			if ref, ok := matcher.ParseJobRef(s); ok {
+				out = append(out, ref)
+			}
+		}
+	}
+	return out, nil
+}
+
+// PutCampaign implements matcher.Store.
+func (r *Redis) PutCampaign(ctx context.Context, c *matcher.Campaign, v matcher.Version) (matcher.Outcome, error) {
+	min, topk := "", ""
+	if c.MinScore != nil {
+		min = strconv.FormatFloat(*c.MinScore, 'f', -1, 64)
+	}
+	if c.TopK != nil {
+		topk = strconv.Itoa(*c.TopK)
+	}
+	return r.campaignChange(ctx, c.CampaignID, v, "o",
+		"name", c.Name, "starts", c.StartsAt.UTC().Format(time.RFC3339), "ends", c.EndsAt.UTC().Format(time.RFC3339),
+		"min", min, "topk", topk)
+}
+
+// CloseCampaign implements matcher.Store.
+func (r *Redis) CloseCampaign(ctx context.Context, id string, v matcher.Version) (matcher.Outcome, error) {
+	return r.campaignChange(ctx, id, v, "c")
+}
+
+func (r *Redis) campaignChange(ctx context.Context, id string, v matcher.Version, status string, fields ...any) (matcher.Outcome, error) {
+	args := append([]any{versionTime(v.Time), v.EventID, status}, fields...)
+	res, err := campaignScript.Run(ctx, r.rdb, []string{r.k.campaign(id)}, args...).Text()
+	if err != nil {
+		return 0, unavailable("apply campaign change", err)
+	}
+	switch res {
+	case "applied":
+		return matcher.Applied, nil
+	case "current":
+		return matcher.Current, nil
+	}
+	return matcher.Stale, nil
+}
+
+// Campaigns implements matcher.Store.
+func (r *Redis) Campaigns(ctx context.Context, ids []string) (map[string]matcher.CampaignState, error) {
+	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		for _, id := range ids {
+			p.HMGet(ctx, r.k.campaign(id), "st", "min", "topk")
+		}
+	})
+	if err != nil {
+		return nil, unavailable("read campaigns", err)
+	}
+	out := make(map[string]matcher.CampaignState, len(ids))
+	for i, c := range cmds {
+		v := c.(*redis.SliceCmd).Val()
+		cs := matcher.CampaignState{ID: ids[i]}
+		if st, ok := v[0].(string); ok {
+			cs.Known, cs.Closed = true, st == "c"
+		}
+		if s, ok := v[1].(string); ok && s != "" {
+			if f, err := strconv.ParseFloat(s, 64); err == nil {
+				cs.MinScore = &f
+			}
+		}
+		if s, ok := v[2].(string); ok && s != "" {
+			if k, err := strconv.Atoi(s); err == nil {
+				cs.TopK = &k
+			}
+		}
+		out[ids[i]] = cs
+	}
+	return out, nil
+}

@@ -1,0 +1,117 @@
+package state
+
+import "github.com/redis/go-redis/v9"
+
+// applyScript applies a versioned change to one entity atomically: it checks
+// the event's version against the record (or the tombstone of an erased
+// candidate), checks that the record is still at the revision the caller
+// read, updates the entity's index entries and the shard's frequency
+// counters, and writes the record.
+//
+// KEYS: record, df, counts, tombstone, then nrem index keys to leave and
+// nadd index keys to join.
+// ARGV: 1 time (20-digit nanoseconds), 2 event id, 3 expected revision (""
+// when absent), 4 mode (put|close|erase), 5 features JSON, 6 member, 7 kind
+// (j|c), 8 nrem, 9 nadd, 10 ndec, 11 ninc, 12 was active (1|0), 13 tombstone
+// TTL seconds, then ndec tokens to decrement and ninc tokens to increment.
+// Returns {status, revision}: status is applied, current, stale or conflict.
+var applyScript = redis.NewScript(`
+local t, e = ARGV[1], ARGV[2]
+local cur = redis.call('HMGET', KEYS[1], 't', 'e', 'r')
+local ct, ce, cr = cur[1], cur[2], cur[3]
+local tb = redis.call('HMGET', KEYS[4], 't', 'e', 'r')
+if not ct then ct, ce = tb[1], tb[2] end
+local base = tonumber(cr or tb[3] or '0')
+if ct then
+  if t == ct and e == ce then return {'current', tostring(base)} end
+  if t < ct or (t == ct and e < ce) then return {'stale', tostring(base)} end
+end
+if (cr or '') ~= ARGV[3] then return {'conflict', tostring(base)} end
+local nrem, nadd = tonumber(ARGV[8]), tonumber(ARGV[9])
+for i = 1, nrem do redis.call('SREM', KEYS[4 + i], ARGV[6]) end
+for i = 1, nadd do redis.call('SADD', KEYS[4 + nrem + i], ARGV[6]) end
+local a = 14
+for i = 1, tonumber(ARGV[10]) do
+  if redis.call('HINCRBY', KEYS[2], ARGV[a], -1) <= 0 then redis.call('HDEL', KEYS[2], ARGV[a]) end
+  a = a + 1
+end
+for i = 1, tonumber(ARGV[11]) do
+  redis.call('HINCRBY', KEYS[2], ARGV[a], 1)
+  a = a + 1
+end
+local was, now = ARGV[12] == '1', ARGV[4] == 'put'
+if was and not now then redis.call('HINCRBY', KEYS[3], ARGV[7], -1) end
+if now and not was then redis.call('HINCRBY', KEYS[3], ARGV[7], 1) end
+local rev = base + 1
+if ARGV[4] == 'put' then
+  redis.call('HSET', KEYS[1], 't', t, 'e', e, 'r', rev, 'st', 'o', 'f', ARGV[5])
+  redis.call('PERSIST', KEYS[1])
+  if KEYS[4] ~= KEYS[1] then redis.call('DEL', KEYS[4]) end
+elseif ARGV[4] == 'close' then
+  redis.call('HSET', KEYS[1], 't', t, 'e', e, 'r', rev, 'st', 'c')
+  redis.call('HDEL', KEYS[1], 'f')
+  redis.call('EXPIRE', KEYS[1], ARGV[13])
+else
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[4], 't', t, 'e', e, 'r', rev)
+  redis.call('EXPIRE', KEYS[4], ARGV[13])
+end
+return {'applied', tostring(rev)}
+`)
+
+// campaignScript applies a versioned change to a campaign record.
+// KEYS: record. ARGV: time, event id, status (o|c), then field/value pairs.
+var campaignScript = redis.NewScript(`
+local cur = redis.call('HMGET', KEYS[1], 't', 'e')
+local ct, ce = cur[1], cur[2]
+if ct then
+  if ARGV[1] == ct and ARGV[2] == ce then return 'current' end
+  if ARGV[1] < ct or (ARGV[1] == ct and ARGV[2] < ce) then return 'stale' end
+end
+redis.call('HSET', KEYS[1], 't', ARGV[1], 'e', ARGV[2], 'st', ARGV[3])
+for i = 4, #ARGV, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+return 'applied'
+`)
+
+// claimScript moves a pair's ledger entry to a pending transition.
+// KEYS: ledger, candidate record. ARGV: 1 job ref, 2 kind (c|r), 3 gen, 4
+// expected candidate revision ("0" = any), 5 campaign, 6 score, 7 payload.
+// Returns ok, busy (the entry is not as the claim expects) or stale (the
+// candidate changed).
+var claimScript = redis.NewScript(`
+if ARGV[4] ~= '0' then
+  if redis.call('HGET', KEYS[2], 'r') ~= ARGV[4] then return 'stale' end
+end
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+local tail = '|' .. ARGV[3] .. '|' .. ARGV[5] .. '|' .. ARGV[6] .. '|' .. ARGV[7]
+if ARGV[2] == 'c' then
+  if cur then return 'busy' end
+  redis.call('HSET', KEYS[1], ARGV[1], 'C' .. tail)
+  return 'ok'
+end
+if not cur then return 'busy' end
+local st, gen = string.match(cur, '^(%a)|(%d+)|')
+if st ~= 'A' or gen ~= ARGV[3] then return 'busy' end
+redis.call('HSET', KEYS[1], ARGV[1], 'X' .. tail)
+return 'ok'
+`)
+
+// completeScript ends a pending transition of generation gen: a create
+// becomes active, a retract removes the entry. It is idempotent.
+// KEYS: ledger. ARGV: job ref, gen.
+var completeScript = redis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return 0 end
+local st, gen, camp, score = string.match(cur, '^(%a)|(%d+)|([^|]*)|([^|]*)|')
+if gen ~= ARGV[2] then return 0 end
+if st == 'C' then
+  redis.call('HSET', KEYS[1], ARGV[1], 'A|' .. gen .. '|' .. camp .. '|' .. score .. '|')
+elseif st == 'X' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 1
+`)
+
+var allScripts = []*redis.Script{applyScript, campaignScript, claimScript, completeScript}

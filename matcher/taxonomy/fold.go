@@ -1,0 +1,72 @@
+package taxonomy
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Fold returns the matching key of a label: Unicode NFKC (which maps
+// full-width forms to half-width), lower case, and only letters, digits, '+'
+// and '#' kept. "Ｐｙｔｈｏｎ", "python " and "Py-thon" fold alike; "C++" and
+// "C#" keep their signs. Two labels name the same thing when their keys are
+// equal. Fold never returns a string with spaces.
+func Fold(s string) string {
+	s = norm.NFKC.String(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(unicode.ToLower(r))
+		case r == '+' || r == '#':
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Clean returns a readable normal form of free text: NFKC, lower case,
+// punctuation and runs of white space turned into single spaces, trimmed. It
+// is the display form of a skill the taxonomy does not know.
+func Clean(s string) string {
+	s = norm.NFKC.String(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '+' || r == '#':
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			space = true
+		}
+	}
+	return b.String()
+}
+
+// Slug returns an identifier made of a display label: lower-case ASCII
+// letters, digits, '+' and '#', with other runs replaced by one '-'.
+func Slug(s string) string {
+	s = norm.NFKC.String(s)
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '+' || r == '#'):
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		default:
+			dash = true
+		}
+	}
+	return b.String()
+}
