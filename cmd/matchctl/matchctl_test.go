@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/talentmatch/talentmatch/events"
+	"github.com/talentmatch/talentmatch/internal/daemon"
+	"github.com/talentmatch/talentmatch/internal/testenv"
+	"github.com/talentmatch/talentmatch/matcher"
+)
+
+func TestInfer(t *testing.T) {
+	tests := []struct {
+		obj  map[string]any
+		want string
+	}{
+		{map[string]any{"job_id": "j", "title": "x", "required_skills": []any{}}, "job"},
+		{map[string]any{"candidate_id": "c", "skills": []any{}}, "candidate"},
+		{map[string]any{"campaign_id": "c", "name": "n", "starts_at": "x"}, "campaign"},
+		{map[string]any{"candidate_id": "c"}, ""},
+	}
+	for _, tc := range tests {
+		if got := infer(tc.obj); got != tc.want {
+			t.Errorf("infer(%v) = %q, want %q", tc.obj, got, tc.want)
+		}
+	}
+}
+
+func TestWatchFilter(t *testing.T) {
+	tests := []struct{ company, candidate, campaign, want string }{
+		{"acme", "", "", "talent.matches.*.*.acme.*"},
+		{"", "c1", "", "talent.matches.*.*.*.c1"},
+		{"", "", "camp", "talent.matches.*.camp.*.*"},
+		{"", "", "", "talent.matches.*.*.*.*"},
+	}
+	for _, tc := range tests {
+		if got := watchFilter(tc.company, tc.candidate, tc.campaign); got != tc.want {
+			t.Errorf("watchFilter = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestReadObjects(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"one.json":    `{"a":1}`,
+		"arr.json":    `[{"a":1},{"a":2}]`,
+		"lines.jsonl": "{\"a\":1}\n{\"a\":2}\n\n{\"a\":3}\n",
+	}
+	want := map[string]int{"one.json": 1, "arr.json": 2, "lines.jsonl": 3}
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		objs, err := readObjects(p)
+		if err != nil || len(objs) != want[name] {
+			t.Errorf("%s: %d objects, %v; want %d", name, len(objs), err, want[name])
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "bad.jsonl"), []byte("{\"a\":1}\n{oops\n"), 0o644)
+	if _, err := readObjects(filepath.Join(dir, "bad.jsonl")); err == nil || !strings.Contains(err.Error(), "object 2") {
+		t.Errorf("bad line: %v, want an error naming object 2", err)
+	}
+}
+
+func TestDemoDataIsValid(t *testing.T) {
+	d, err := loadDemo("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.jobs) < 12 || len(d.candidates) < 200 {
+		t.Fatalf("demo has %d jobs and %d candidates", len(d.jobs), len(d.candidates))
+	}
+	companies := map[any]bool{}
+	for _, j := range d.jobs {
+		companies[j["company_id"]] = true
+	}
+	if len(companies) < 12 {
+		t.Errorf("demo has %d companies, want a dozen", len(companies))
+	}
+}
+
+// TestDemo plays the demo campaign through a matchd running on a test
+// Redis and NATS, and checks what it prints.
+func TestDemo(t *testing.T) {
+	rs := testenv.RedisServer(t)
+	ns := testenv.NATSServer(t)
+	cfg := daemon.Defaults()
+	cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr = ns.ClientURL(), rs.URL(), t.TempDir(), "-"
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan daemon.Info, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- daemon.Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(i daemon.Info) { ready <- i })
+	}()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	defer func() { cancel(); <-done }()
+	_, js := testenv.Connect(t, ns.ClientURL())
+	w := testenv.Watch(t, js, events.StreamMatches)
+
+	out := captureStdout(t, func() {
+		if err := runDemo(context.Background(), []string{"--nats", ns.ClientURL(), "--rate", "2000"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, want := range []string{"MATCH", "matched:", "── summary", "matches created", "campaign_closed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	// Every created match was retracted by the clean-up, and none twice.
+	s, err := js.Stream(context.Background(), events.StreamMatches)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := w.Next(t, int(info.State.Msgs), 10*time.Second)
+	created, retracted := map[string]int{}, map[string]int{}
+	for _, r := range got {
+		if r.Envelope.Type == events.TypeMatchCreated {
+			created[r.Match.MatchID]++
+		} else {
+			retracted[r.Match.MatchID]++
+		}
+	}
+	if len(created) < 100 {
+		t.Errorf("only %d matches created", len(created))
+	}
+	for id, n := range created {
+		if n != 1 || retracted[id] != 1 {
+			t.Errorf("match %s: created %d times, retracted %d times", id, n, retracted[id])
+		}
+	}
+	var m matcher.Match
+	for _, r := range got {
+		if r.Envelope.Type == events.TypeMatchCreated {
+			m = r.Match
+			break
+		}
+	}
+	if m.Trigger != matcher.TriggerCandidateRegistered && m.Trigger != matcher.TriggerJobPosted || reflect.DeepEqual(m.MatchedSkills, []string{}) {
+		t.Errorf("first match %+v", m)
+	}
+}
+
+func captureStdout(t *testing.T, f func()) string {
+	t.Helper()
+	r, w, _ := os.Pipe()
+	old := os.Stdout
+	os.Stdout = w
+	done := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- string(b)
+	}()
+	defer func() { os.Stdout = old }()
+	f()
+	w.Close()
+	os.Stdout = old
+	select {
+	case s := <-done:
+		return s
+	case <-time.After(10 * time.Second):
+		t.Fatal("stdout capture hung")
+		return ""
+	}
+}
