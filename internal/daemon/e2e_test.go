@@ -332,3 +332,35 @@ func TestDeadLetters(t *testing.T) {
 		h.expect(t, "created candidate_registered talent.matches.created.open.acme.c9")
 	})
 }
+
+func TestCampaignOverrides(t *testing.T) {
+	h := start(t, nil)
+	topK, min := 2, 0.7
+	h.do(t, events.TypeCampaignOpened, "strict", 0, matcher.Campaign{CampaignID: "strict", Name: "严格专场", StartsAt: h.at(0), EndsAt: h.at(86400), TopK: &topK, MinScore: &min})
+	// Five candidates: three strong, one moderate (0.45 ≤ score < 0.7), one outside the campaign.
+	h.do(t, events.TypeCandidateRegistered, "s1", 1, cand("s1", []string{"Go", "Kubernetes", "Docker"}, []string{"software"}, "strict"))
+	h.do(t, events.TypeCandidateRegistered, "s2", 2, cand("s2", []string{"Go", "Kubernetes", "Docker", "Rust"}, []string{"software"}, "strict"))
+	h.do(t, events.TypeCandidateRegistered, "s3", 3, cand("s3", []string{"Go", "Kubernetes", "Docker"}, nil, "strict"))
+	h.do(t, events.TypeCandidateRegistered, "s4", 4, cand("s4", []string{"Go", "Python"}, []string{"software"}, "strict"))
+	h.do(t, events.TypeCandidateRegistered, "o1", 5, cand("o1", []string{"Go", "Kubernetes", "Docker"}, []string{"software"}))
+	h.do(t, events.TypeJobPosted, "acme", 6, job("acme", "j1", []string{"Go", "Kubernetes", "Docker"}, nil, []string{"software"}, "strict"))
+	got := h.expect(t, "created job_posted talent.matches.created.strict.acme.s1", "created job_posted talent.matches.created.strict.acme.s2")
+	for _, r := range got {
+		if r.Match.Score < min {
+			t.Errorf("%s scored %v, below the campaign's min_score %v", r.Subject, r.Match.Score, min)
+		}
+	}
+	// s3 (0.8, beyond top-2 of that event) is announced by its own next event.
+	h.do(t, events.TypeCandidateRegistered, "s3", 7, cand("s3", []string{"Go", "Kubernetes", "Docker", "Linux"}, nil, "strict"))
+	h.expect(t, "created candidate_registered talent.matches.created.strict.acme.s3")
+}
+
+func TestPrivateRedis(t *testing.T) {
+	h := start(t, func(c *Config) { c.RedisURL = "embedded" })
+	if !strings.HasPrefix(h.info.RedisURL, "redis://127.0.0.1:") {
+		t.Fatalf("redis url %q", h.info.RedisURL)
+	}
+	h.do(t, events.TypeJobPosted, "acme", 1, job("acme", "j1", []string{"Go"}, nil, []string{"software"}))
+	h.do(t, events.TypeCandidateRegistered, "c1", 2, cand("c1", []string{"golang"}, nil))
+	h.expect(t, "created candidate_registered talent.matches.created.open.acme.c1")
+}
