@@ -25,6 +25,8 @@ func init() {
 		{"publish", "publish postings, profiles and campaigns from JSON or JSONL files", runPublish},
 		{"watch", "print match events for a company, a candidate or a campaign", runWatch},
 		{"demo", "play the bundled \"Remain in Zhongguancun\" campaign and print its matches", runDemo},
+		{"eval", "measure match quality on jobs, candidates and relevance judgements, next to a baseline", runEval},
+		{"eval-gen", "generate a benchmark set (jobs, candidates, qrels) from the taxonomy", runEvalGen},
 		{"about", "print the version and the attribution of the taxonomy data", runAbout},
 	}
 }

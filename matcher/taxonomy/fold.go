@@ -13,6 +13,20 @@ import (
 // "C#" keep their signs. Two labels name the same thing when their keys are
 // equal. Fold never returns a string with spaces.
 func Fold(s string) string {
+	// Lower-casing can yield text NFKC changes again ("ǅ" → "ǆ" → "dž"), so
+	// the pass runs until it settles (twice in practice).
+	k := foldPass(strings.ToValidUTF8(s, ""))
+	for i := 0; i < 3; i++ {
+		next := foldPass(k)
+		if next == k {
+			break
+		}
+		k = next
+	}
+	return k
+}
+
+func foldPass(s string) string {
 	s = norm.NFKC.String(s)
 	var b strings.Builder
 	b.Grow(len(s))
@@ -31,7 +45,7 @@ func Fold(s string) string {
 // punctuation and runs of white space turned into single spaces, trimmed. It
 // is the display form of a skill the taxonomy does not know.
 func Clean(s string) string {
-	s = norm.NFKC.String(s)
+	s = norm.NFKC.String(strings.ToValidUTF8(s, ""))
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false

@@ -65,45 +65,40 @@ func (t *Taxonomy) ResolveSkill(raw string) []Ref {
 	return []Ref{{Index: -1, Key: key, Text: Clean(raw)}}
 }
 
-// lookupVariants looks key up as is, then with affixes, a version suffix or a
-// "js" suffix removed.
+// lookupVariants looks key up as is, then without proficiency words
+// around it, a version suffix or a "js" suffix, in that order of preference.
 func (t *Taxonomy) lookupVariants(key string) (int32, bool) {
 	if i, ok := t.skillByKey[key]; ok {
 		return i, true
 	}
-	k := key
+	variants := []string{key}
 	for _, p := range affixPrefixes {
-		if s, ok := strings.CutPrefix(k, p); ok && s != "" {
-			if i, ok := t.skillByKey[s]; ok {
-				return i, true
-			}
-			k = s
-			break
+		if s, ok := strings.CutPrefix(key, p); ok && s != "" {
+			variants = append(variants, s)
 		}
 	}
-	for _, s := range affixSuffixes {
-		if stem, ok := strings.CutSuffix(k, s); ok && stem != "" {
+	for _, v := range variants[:len(variants):len(variants)] {
+		for _, s := range affixSuffixes {
+			if stem, ok := strings.CutSuffix(v, s); ok && stem != "" {
+				variants = append(variants, stem)
+			}
+		}
+	}
+	for _, v := range variants[1:] {
+		if i, ok := t.skillByKey[v]; ok {
+			return i, true
+		}
+	}
+	for _, v := range variants {
+		if stem := stripVersion(v); stem != v {
 			if i, ok := t.skillByKey[stem]; ok {
 				return i, true
 			}
-			k = stem
-			break
 		}
-	}
-	if stem := stripVersion(k); stem != k {
-		if i, ok := t.skillByKey[stem]; ok {
-			return i, true
-		}
-		k = stem
-	}
-	if stem, ok := strings.CutSuffix(k, "js"); ok && utf8.RuneCountInString(stem) >= 2 {
-		if i, ok := t.skillByKey[stem]; ok {
-			return i, true
-		}
-	}
-	if k != key {
-		if i, ok := t.skillByKey[k]; ok {
-			return i, true
+		if stem, ok := strings.CutSuffix(v, "js"); ok && utf8.RuneCountInString(stem) >= 2 {
+			if i, ok := t.skillByKey[stem]; ok {
+				return i, true
+			}
 		}
 	}
 	return -1, false
@@ -136,7 +131,7 @@ func stripVersion(k string) string {
 // splitList splits text on list separators; it returns nil when there is
 // only one part.
 func splitList(raw string) []string {
-	parts := []string{raw}
+	parts := []string{strings.ToLower(raw)}
 	for _, sep := range separators {
 		var next []string
 		for _, p := range parts {

@@ -22,6 +22,8 @@ type Skill struct {
 	Label string
 	// Parents and Children are indexes of broader and narrower skills.
 	Parents, Children []int32
+	// Labels are the spellings that name the skill (English and Chinese).
+	Labels []string
 }
 
 // Industry is one industry concept placed on a NACE Rev. 2 node.
@@ -33,6 +35,8 @@ type Industry struct {
 	// Code is the NACE Rev. 2 node the industry sits at: a section ("J"),
 	// division ("62"), group ("62.0") or class ("62.01").
 	Code string
+	// Labels are the spellings that name the industry.
+	Labels []string
 }
 
 // Taxonomy is an immutable set of skills and industries with their labels.
@@ -122,7 +126,7 @@ func Parse(r io.Reader) (*Taxonomy, error) {
 				return nil, fmt.Errorf("taxonomy line %d: skill id %q empty or repeated", line, f[1])
 			}
 			i := int32(len(t.skills))
-			t.skills = append(t.skills, Skill{ID: f[1], Label: f[2]})
+			t.skills = append(t.skills, Skill{ID: f[1], Label: f[2], Labels: splitLabels(f[4])})
 			t.skillByID[f[1]] = i
 			if f[3] != "" {
 				links = append(links, pending{i, strings.Split(f[3], "|")})
@@ -135,7 +139,7 @@ func Parse(r io.Reader) (*Taxonomy, error) {
 				return nil, fmt.Errorf("taxonomy line %d: industry id %q empty or repeated", line, f[1])
 			}
 			i := int32(len(t.industries))
-			t.industries = append(t.industries, Industry{ID: f[1], Label: f[2], Code: f[3]})
+			t.industries = append(t.industries, Industry{ID: f[1], Label: f[2], Code: f[3], Labels: splitLabels(f[4])})
 			t.indByID[f[1]] = i
 			if err := addKeys(t.indByKey, i, f[4]); err != nil {
 				return nil, fmt.Errorf("taxonomy line %d: %w", line, err)
@@ -175,6 +179,13 @@ func Parse(r io.Reader) (*Taxonomy, error) {
 		}
 	}
 	return t, nil
+}
+
+func splitLabels(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "|")
 }
 
 // addKeys indexes the folded labels of concept i. A key may belong to one
