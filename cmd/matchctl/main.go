@@ -36,7 +36,7 @@ func usage() {
 	for _, c := range commands {
 		fmt.Fprintf(os.Stderr, "  %-10s %s\n", c.name, c.usage)
 	}
-	fmt.Fprintf(os.Stderr, "\nRun matchctl <command> -h for its flags. NATS is found through --nats, $NATS_URL,\nor the URL a local matchd wrote to data/nats.url.\n")
+	fmt.Fprintf(os.Stderr, "\nRun matchctl <command> -h for its flags. NATS is found through --nats, $NATS_URL,\nor the URL a local matchd wrote to data/nats.url.\n\nTaxonomy data: ESCO (European Commission, modified), O*NET 29.2 (USDOL/ETA, CC BY 4.0,\nmodified), NACE Rev. 2 (Eurostat); matchctl about prints the full attribution.\n")
 }
 
 func main() {
