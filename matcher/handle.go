@@ -26,7 +26,7 @@ func (e *Engine) PostJob(ctx context.Context, j *Job, v Version) (Effect, error)
 	if err != nil {
 		return ef, err
 	}
-	ranked, err := e.ranker.RankCandidates(ctx, f, e.floor(f.Campaigns, camps))
+	picks, err := e.ranker.RankCandidates(ctx, f, e.selection(f.Campaigns, camps))
 	if err != nil {
 		return ef, err
 	}
@@ -34,34 +34,14 @@ func (e *Engine) PostJob(ctx context.Context, j *Job, v Version) (Effect, error)
 	if err != nil {
 		return ef, err
 	}
-	type pick struct {
-		rc       RankedCandidate
-		campaign string
-	}
-	want := map[string]pick{}
-	byID := make(map[string]RankedCandidate, len(ranked))
-	count := map[string]int{}
-	for _, rc := range ranked {
-		id := rc.Candidate.CandidateID
-		byID[id] = rc
-		camp := attribute(SharedCampaigns(f, rc.Candidate), camps)
-		if camp == "" {
-			continue
-		}
-		min, k := e.policy(camps[camp])
-		if rc.Result.Score < min || count[camp] >= k {
-			continue
-		}
-		count[camp]++
-		want[id] = pick{rc, camp}
-	}
-	linked, err := e.store.JobPairs(ctx, f.Ref())
+	want := make(map[string]RankedCandidate, len(picks))
+	ids, err := e.store.JobPairs(ctx, f.Ref())
 	if err != nil {
 		return ef, fmt.Errorf("read pairs of job %s: %w", f.Ref(), err)
 	}
-	ids := linked
-	for id := range want {
-		ids = append(ids, id)
+	for _, pk := range picks {
+		want[pk.Candidate.CandidateID] = pk
+		ids = append(ids, pk.Candidate.CandidateID)
 	}
 	ids = dedupe(ids)
 	sort.Strings(ids)
@@ -81,28 +61,24 @@ func (e *Engine) PostJob(ctx context.Context, j *Job, v Version) (Effect, error)
 	var recheck []int
 	for i, p := range pairs {
 		en := entries[i]
+		pk, picked := want[p.CandidateID]
 		switch en.State {
 		case EntryNone:
-			if pk, ok := want[p.CandidateID]; ok {
-				r := e.scorer.ScoreExplained(f, pk.rc.Candidate, w)
-				e.create(&pl, p, pk.campaign, e.newMatch(p, pk.campaign, f, r, TriggerJobPosted), pk.rc.Candidate.Rev)
+			if picked {
+				r := e.scorer.ScoreExplained(f, pk.Candidate, w)
+				if min, _ := e.policy(camps[pk.Campaign]); r.Score >= min {
+					e.create(&pl, p, pk.Campaign, e.newMatch(p, pk.Campaign, f, r, TriggerJobPosted), pk.Candidate.Rev)
+				}
 			}
 		case EntryActive:
-			if en.Campaign != OpenPool && camps[en.Campaign].Closed {
+			switch {
+			case en.Campaign != OpenPool && camps[en.Campaign].Closed:
 				e.retract(&pl, p, en, bareMatch(p, en, TriggerCampaignClosed), 0)
-				continue
-			}
-			rc, ok := byID[p.CandidateID]
-			if !ok {
-				recheck = append(recheck, i)
-				continue
-			}
-			if min, _ := e.policy(camps[en.Campaign]); rc.Result.Score >= min {
+			case picked:
 				kept = append(kept, p)
-				continue
+			default:
+				recheck = append(recheck, i)
 			}
-			r := e.scorer.ScoreExplained(f, rc.Candidate, w)
-			e.retract(&pl, p, en, e.newMatch(p, en.Campaign, f, r, TriggerRescored), rc.Candidate.Rev)
 		}
 	}
 	if len(recheck) > 0 {
@@ -120,13 +96,11 @@ func (e *Engine) PostJob(ctx context.Context, j *Job, v Version) (Effect, error)
 				continue // withdrawn: their withdrawal retracts the match
 			}
 			p, en := pairs[i], entries[i]
-			r := e.scorer.ScoreExplained(f, c, w)
-			min, _ := e.policy(camps[en.Campaign])
-			if Eligible(f, c, e.cfg.Now()) && r.Score >= min && r.Score > 0 {
+			if e.stillMatched(f, c, en, camps, w) {
 				kept = append(kept, p)
 				continue
 			}
-			e.retract(&pl, p, en, e.newMatch(p, en.Campaign, f, r, TriggerRescored), c.Rev)
+			e.retract(&pl, p, en, e.newMatch(p, en.Campaign, f, e.scorer.ScoreExplained(f, c, w), TriggerRescored), c.Rev)
 		}
 	}
 	created, retracted, err := e.commit(ctx, &pl)
@@ -138,6 +112,25 @@ func (e *Engine) PostJob(ctx context.Context, j *Job, v Version) (Effect, error)
 		kept = append(kept, c.Pair)
 	}
 	return ef, e.settle(ctx, kept, map[JobRef]int64{f.Ref(): f.Rev}, &ef)
+}
+
+// stillMatched tells whether an announced pair still qualifies.
+func (e *Engine) stillMatched(j *JobFeatures, c *CandidateFeatures, en Entry, camps map[string]CampaignState, w Weights) bool {
+	if !Eligible(j, c, e.cfg.Now()) || len(SharedCampaigns(j, c)) == 0 {
+		return false
+	}
+	r := e.scorer.Score(j, c, w)
+	min, _ := e.policy(camps[en.Campaign])
+	return r.Score > 0 && r.Score >= min
+}
+
+// selection is the ranking selection of an event in the given campaigns.
+func (e *Engine) selection(ids []string, camps map[string]CampaignState) Selection {
+	return Selection{
+		Floor:     e.floor(ids, camps),
+		Attribute: func(shared []string) string { return attribute(shared, camps) },
+		Policy:    func(c string) (float64, int) { return e.policy(camps[c]) },
+	}
 }
 
 // RegisterCandidate applies talentmatch.candidate.registered.v1. A
@@ -163,40 +156,22 @@ func (e *Engine) RegisterCandidate(ctx context.Context, c *Candidate, v Version)
 	if err != nil {
 		return ef, err
 	}
-	ranked, err := e.ranker.RankJobs(ctx, f, e.floor(f.Campaigns, camps))
+	picks, err := e.ranker.RankJobs(ctx, f, e.selection(f.Campaigns, camps))
 	if err != nil {
 		return ef, err
-	}
-	type pick struct {
-		rj       RankedJob
-		campaign string
-	}
-	want := map[JobRef]pick{}
-	byRef := make(map[JobRef]RankedJob, len(ranked))
-	count := map[string]int{}
-	for _, rj := range ranked {
-		ref := rj.Job.Ref()
-		byRef[ref] = rj
-		camp := attribute(SharedCampaigns(rj.Job, f), camps)
-		if camp == "" {
-			continue
-		}
-		min, k := e.policy(camps[camp])
-		if rj.Result.Score < min || count[camp] >= k {
-			continue
-		}
-		count[camp]++
-		want[ref] = pick{rj, camp}
 	}
 	ledger, err := e.store.CandidateEntries(ctx, f.CandidateID)
 	if err != nil {
 		return ef, fmt.Errorf("read ledger of candidate %s: %w", f.CandidateID, err)
 	}
+	want := make(map[JobRef]RankedJob, len(picks))
 	var refs []JobRef
 	for ref := range ledger {
 		refs = append(refs, ref)
 	}
-	for ref := range want {
+	for _, pk := range picks {
+		ref := pk.Job.Ref()
+		want[ref] = pk
 		if _, ok := ledger[ref]; !ok {
 			refs = append(refs, ref)
 		}
@@ -217,38 +192,30 @@ func (e *Engine) RegisterCandidate(ctx context.Context, c *Candidate, v Version)
 	var recheck []int
 	for i, p := range pairs {
 		en := entries[i]
+		pk, picked := want[p.Job]
 		switch en.State {
 		case EntryNone:
-			if pk, ok := want[p.Job]; ok {
-				w, err := e.ranker.Weights(ctx, pk.rj.Job.Skills())
+			if picked {
+				w, err := e.ranker.Weights(ctx, pk.Job.Skills())
 				if err != nil {
 					return ef, err
 				}
-				r := e.scorer.ScoreExplained(pk.rj.Job, f, w)
-				e.create(&pl, p, pk.campaign, e.newMatch(p, pk.campaign, pk.rj.Job, r, TriggerCandidateRegistered), f.Rev)
-				revs[p.Job] = pk.rj.Job.Rev
+				r := e.scorer.ScoreExplained(pk.Job, f, w)
+				if min, _ := e.policy(camps[pk.Campaign]); r.Score >= min {
+					e.create(&pl, p, pk.Campaign, e.newMatch(p, pk.Campaign, pk.Job, r, TriggerCandidateRegistered), f.Rev)
+					revs[p.Job] = pk.Job.Rev
+				}
 			}
 		case EntryActive:
-			if en.Campaign != OpenPool && camps[en.Campaign].Closed {
+			switch {
+			case en.Campaign != OpenPool && camps[en.Campaign].Closed:
 				e.retract(&pl, p, en, bareMatch(p, en, TriggerCampaignClosed), 0)
-				continue
-			}
-			rj, ok := byRef[p.Job]
-			if !ok {
-				recheck = append(recheck, i)
-				continue
-			}
-			revs[p.Job] = rj.Job.Rev
-			if min, _ := e.policy(camps[en.Campaign]); rj.Result.Score >= min {
+			case picked:
 				kept = append(kept, p)
-				continue
+				revs[p.Job] = pk.Job.Rev
+			default:
+				recheck = append(recheck, i)
 			}
-			w, err := e.ranker.Weights(ctx, rj.Job.Skills())
-			if err != nil {
-				return ef, err
-			}
-			r := e.scorer.ScoreExplained(rj.Job, f, w)
-			e.retract(&pl, p, en, e.newMatch(p, en.Campaign, rj.Job, r, TriggerRescored), f.Rev)
 		}
 	}
 	if len(recheck) > 0 {
@@ -271,13 +238,11 @@ func (e *Engine) RegisterCandidate(ctx context.Context, c *Candidate, v Version)
 			if err != nil {
 				return ef, err
 			}
-			r := e.scorer.ScoreExplained(j, f, w)
-			min, _ := e.policy(camps[en.Campaign])
-			if Eligible(j, f, e.cfg.Now()) && r.Score >= min && r.Score > 0 {
+			if e.stillMatched(j, f, en, camps, w) {
 				kept = append(kept, p)
 				continue
 			}
-			e.retract(&pl, p, en, e.newMatch(p, en.Campaign, j, r, TriggerRescored), f.Rev)
+			e.retract(&pl, p, en, e.newMatch(p, en.Campaign, j, e.scorer.ScoreExplained(j, f, w), TriggerRescored), f.Rev)
 		}
 	}
 	created, retracted, err := e.commit(ctx, &pl)

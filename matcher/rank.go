@@ -8,26 +8,87 @@ import (
 	"time"
 )
 
-// Ranker finds and scores the counterparts of a job or a candidate. Results
-// hold every eligible counterpart scoring at least floor, best first (ties by
-// id). Campaign status is not checked here; the engine does that.
+// Ranker finds the best counterparts of a job or a candidate: the eligible
+// ones scoring at least their campaign's threshold, at most top-K per
+// campaign, best first (ties by id). Campaign status is the Selection's
+// business.
 type Ranker interface {
-	RankCandidates(ctx context.Context, j *JobFeatures, floor float64) ([]RankedCandidate, error)
-	RankJobs(ctx context.Context, c *CandidateFeatures, floor float64) ([]RankedJob, error)
+	RankCandidates(ctx context.Context, j *JobFeatures, sel Selection) ([]RankedCandidate, error)
+	RankJobs(ctx context.Context, c *CandidateFeatures, sel Selection) ([]RankedJob, error)
 	// Weights returns rarity weights covering tokens.
 	Weights(ctx context.Context, tokens []string) (Weights, error)
 }
 
-// RankedCandidate is a candidate with its score for a job.
+// Selection says which scored counterparts a ranker returns.
+type Selection struct {
+	// Floor is the lowest score returned; it should not exceed any
+	// campaign's threshold.
+	Floor float64
+	// Attribute picks the campaign a pair belongs to from the campaigns it
+	// shares, or "" when none is open. Default: the first.
+	Attribute func(shared []string) string
+	// Policy gives a campaign's threshold and top-K. Default: Floor and no
+	// limit.
+	Policy func(campaign string) (min float64, k int)
+}
+
+// RankedCandidate is a candidate with its score for a job and the campaign
+// their match would belong to.
 type RankedCandidate struct {
 	Candidate *CandidateFeatures
 	Result    Result
+	Campaign  string
 }
 
-// RankedJob is a job with its score for a candidate.
+// RankedJob is a job with its score for a candidate and the campaign their
+// match would belong to.
 type RankedJob struct {
-	Job    *JobFeatures
-	Result Result
+	Job      *JobFeatures
+	Result   Result
+	Campaign string
+}
+
+// Scored is one counterpart as a ranker sees it before selection.
+type Scored struct {
+	Key    string  // candidate id or job ref
+	Score  float64 // the pair's score
+	Shared []string
+	Index  int // the ranker's own reference
+}
+
+// Select sorts scored counterparts best first (ties by key) and returns
+// those the selection keeps, with their campaigns.
+func (sel Selection) Select(items []Scored) (picks []Scored, campaigns []string) {
+	sort.Slice(items, func(a, b int) bool {
+		if items[a].Score != items[b].Score {
+			return items[a].Score > items[b].Score
+		}
+		return items[a].Key < items[b].Key
+	})
+	count := map[string]int{}
+	for _, it := range items {
+		if it.Score < sel.Floor || it.Score <= 0 || len(it.Shared) == 0 {
+			continue
+		}
+		camp := it.Shared[0]
+		if sel.Attribute != nil {
+			camp = sel.Attribute(it.Shared)
+		}
+		if camp == "" {
+			continue
+		}
+		min, k := sel.Floor, -1
+		if sel.Policy != nil {
+			min, k = sel.Policy(camp)
+		}
+		if it.Score < min || (k >= 0 && count[camp] >= k) {
+			continue
+		}
+		count[camp]++
+		picks = append(picks, it)
+		campaigns = append(campaigns, camp)
+	}
+	return picks, campaigns
 }
 
 // Index is the retrieval side of state: inverted indexes from (campaign,
@@ -95,7 +156,7 @@ func (r *IndexRanker) Weights(ctx context.Context, tokens []string) (Weights, er
 }
 
 // RankCandidates implements Ranker.
-func (r *IndexRanker) RankCandidates(ctx context.Context, j *JobFeatures, floor float64) ([]RankedCandidate, error) {
+func (r *IndexRanker) RankCandidates(ctx context.Context, j *JobFeatures, sel Selection) ([]RankedCandidate, error) {
 	var query []string
 	for _, s := range j.Skills() {
 		query = append(query, s)
@@ -129,26 +190,28 @@ func (r *IndexRanker) RankCandidates(ctx context.Context, j *JobFeatures, floor 
 		return nil, err
 	}
 	now := r.now()
-	var out []RankedCandidate
-	for _, c := range cands {
-		if c == nil || !Eligible(j, c, now) || len(SharedCampaigns(j, c)) == 0 {
+	var items []Scored
+	results := map[int]Result{}
+	for i, c := range cands {
+		if c == nil || !Eligible(j, c, now) {
 			continue
 		}
-		if res := r.scorer.Score(j, c, w); res.Score > 0 && res.Score >= floor {
-			out = append(out, RankedCandidate{Candidate: c, Result: res})
+		shared := SharedCampaigns(j, c)
+		if res := r.scorer.Score(j, c, w); res.Score > 0 && res.Score >= sel.Floor && len(shared) > 0 {
+			items = append(items, Scored{Key: c.CandidateID, Score: res.Score, Shared: shared, Index: i})
+			results[i] = res
 		}
 	}
-	sort.Slice(out, func(a, b int) bool {
-		if out[a].Result.Score != out[b].Result.Score {
-			return out[a].Result.Score > out[b].Result.Score
-		}
-		return out[a].Candidate.CandidateID < out[b].Candidate.CandidateID
-	})
+	picks, camps := sel.Select(items)
+	out := make([]RankedCandidate, len(picks))
+	for n, p := range picks {
+		out[n] = RankedCandidate{Candidate: cands[p.Index], Result: results[p.Index], Campaign: camps[n]}
+	}
 	return out, nil
 }
 
 // RankJobs implements Ranker.
-func (r *IndexRanker) RankJobs(ctx context.Context, c *CandidateFeatures, floor float64) ([]RankedJob, error) {
+func (r *IndexRanker) RankJobs(ctx context.Context, c *CandidateFeatures, sel Selection) ([]RankedJob, error) {
 	tax := r.scorer.tax
 	var query []string
 	for _, s := range c.Skills {
@@ -192,21 +255,23 @@ func (r *IndexRanker) RankJobs(ctx context.Context, c *CandidateFeatures, floor 
 		return nil, err
 	}
 	now := r.now()
-	var out []RankedJob
-	for _, j := range jobs {
-		if j == nil || !Eligible(j, c, now) || len(SharedCampaigns(j, c)) == 0 {
+	var items []Scored
+	results := map[int]Result{}
+	for i, j := range jobs {
+		if j == nil || !Eligible(j, c, now) {
 			continue
 		}
-		if res := r.scorer.Score(j, c, w); res.Score > 0 && res.Score >= floor {
-			out = append(out, RankedJob{Job: j, Result: res})
+		shared := SharedCampaigns(j, c)
+		if res := r.scorer.Score(j, c, w); res.Score > 0 && res.Score >= sel.Floor && len(shared) > 0 {
+			items = append(items, Scored{Key: j.Ref().String(), Score: res.Score, Shared: shared, Index: i})
+			results[i] = res
 		}
 	}
-	sort.Slice(out, func(a, b int) bool {
-		if out[a].Result.Score != out[b].Result.Score {
-			return out[a].Result.Score > out[b].Result.Score
-		}
-		return out[a].Job.Ref().String() < out[b].Job.Ref().String()
-	})
+	picks, camps := sel.Select(items)
+	out := make([]RankedJob, len(picks))
+	for n, p := range picks {
+		out[n] = RankedJob{Job: jobs[p.Index], Result: results[p.Index], Campaign: camps[n]}
+	}
 	return out, nil
 }
 

@@ -73,7 +73,7 @@ func Run(ctx context.Context, rdb redis.UniversalClient, jobs []matcher.Job, can
 		if !ok {
 			continue
 		}
-		ranked, err := ranker.RankJobs(ctx, f, 0)
+		ranked, err := ranker.RankJobs(ctx, f, matcher.Selection{})
 		if err != nil {
 			return Report{}, err
 		}
