@@ -75,6 +75,12 @@ func NewScorer(tax *taxonomy.Taxonomy, cfg ScoreConfig) *Scorer {
 	return &Scorer{tax: tax, cfg: cfg}
 }
 
+// Taxonomy returns the scorer's taxonomy.
+func (s *Scorer) Taxonomy() *taxonomy.Taxonomy { return s.tax }
+
+// Closeness returns the closeness of two industry tokens.
+func (s *Scorer) Closeness(a, b string) float64 { return s.closeness(a, b) }
+
 // Config returns the scorer's configuration with defaults applied.
 func (s *Scorer) Config() ScoreConfig { return s.cfg }
 

@@ -43,6 +43,11 @@ type Config struct {
 	// HTTPAddr serves /metrics, /healthz and /readyz. Default
 	// 127.0.0.1:8090; empty string via flag "-" disables it.
 	HTTPAddr string
+	// Ranker is how candidates and jobs are retrieved: "mirror" (an
+	// in-memory copy of the Redis index in each replica, followed through
+	// Redis's change log) or "redis" (inverted indexes read from Redis for
+	// every event). Default "mirror".
+	Ranker string
 	// Workers handle events concurrently. Default 16.
 	Workers int
 	// MaxAckPending bounds unacknowledged events. Default 512.
@@ -72,6 +77,7 @@ func Defaults() Config {
 		MinScore:         0.45,
 		TopK:             20,
 		HTTPAddr:         "127.0.0.1:8090",
+		Ranker:           "mirror",
 		Workers:          16,
 		MaxAckPending:    512,
 		AckWait:          30 * time.Second,
@@ -93,6 +99,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Workers < 1 || c.MaxAckPending < 1 || c.MaxDeliver < 1 {
 		errs = append(errs, errors.New("workers, max ack pending and max deliver must be at least 1"))
+	}
+	if c.Ranker != "mirror" && c.Ranker != "redis" {
+		errs = append(errs, fmt.Errorf("ranker %q: want mirror or redis", c.Ranker))
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)
@@ -140,6 +149,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.MinScore, "min-score", c.MinScore, "default match threshold in [0,1] ($TALENTMATCH_MIN_SCORE)")
 	num(&c.TopK, "top-k", "TALENTMATCH_TOP_K", "default matches created per event and campaign")
 	str(&c.HTTPAddr, "http-addr", "TALENTMATCH_HTTP_ADDR", "address of /metrics, /healthz, /readyz (\"-\" disables)")
+	str(&c.Ranker, "ranker", "TALENTMATCH_RANKER", "retrieval: mirror (in-memory copy of the Redis index) or redis")
 	num(&c.Workers, "workers", "TALENTMATCH_WORKERS", "events handled at once")
 	num(&c.MaxAckPending, "max-ack-pending", "TALENTMATCH_MAX_ACK_PENDING", "unacknowledged events allowed")
 	if v, ok := os.LookupEnv("TALENTMATCH_ACK_WAIT"); ok {

@@ -23,6 +23,7 @@ import (
 	"github.com/talentmatch/talentmatch/internal/natsserver"
 	"github.com/talentmatch/talentmatch/internal/redisserver"
 	"github.com/talentmatch/talentmatch/matcher"
+	"github.com/talentmatch/talentmatch/matcher/mirror"
 	"github.com/talentmatch/talentmatch/matcher/state"
 	"github.com/talentmatch/talentmatch/matcher/taxonomy"
 	"github.com/talentmatch/talentmatch/schemas"
@@ -116,8 +117,18 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 	metrics := events.NewMetrics(reg)
 	tax := taxonomy.Default()
 	scorer := matcher.NewScorer(tax, matcher.ScoreConfig{})
+	var ranker matcher.Ranker = matcher.NewIndexRanker(st, scorer, 0)
+	var follower *state.Follower
+	if cfg.Ranker == "mirror" {
+		m := mirror.New(scorer)
+		if follower, err = st.NewFollower(setupCtx, m); err != nil {
+			return err
+		}
+		m.SetSync(follower.Sync)
+		ranker = m
+	}
 	engine, err := matcher.NewEngine(matcher.Config{MinScore: cfg.MinScore, TopK: cfg.TopK, Logger: log},
-		matcher.NewNormalizer(tax), scorer, st, matcher.NewIndexRanker(st, scorer, 0), events.NewPublisher(js, metrics))
+		matcher.NewNormalizer(tax), scorer, st, ranker, events.NewPublisher(js, metrics))
 	if err != nil {
 		return err
 	}
@@ -137,6 +148,16 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 	errc := make(chan error, 2)
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
+	followCtx, stopFollow := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopFollow()
+	var followDone chan struct{}
+	if follower != nil {
+		followDone = make(chan struct{})
+		go func() { // exits when followCtx ends, after the consumer stopped
+			defer close(followDone)
+			follower.Run(followCtx)
+		}()
+	}
 	wg.Add(1)
 	go func() { // exits when runCtx ends and in-flight events are done
 		defer wg.Done()
@@ -166,7 +187,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 			}
 		}()
 	}
-	log.Info("matchd running", "nats", nc.ConnectedUrlRedacted(), "redis", redisURL, "prefix", cfg.Prefix, "http", httpAddr,
+	log.Info("matchd running", "nats", nc.ConnectedUrlRedacted(), "redis", redisURL, "prefix", cfg.Prefix, "http", httpAddr, "ranker", cfg.Ranker,
 		"min_score", cfg.MinScore, "top_k", cfg.TopK, "taxonomy_skills", tax.NumSkills())
 	if ready != nil {
 		ready(Info{NATSURL: natsURL, RedisURL: redisURL, HTTPAddr: httpAddr})
@@ -185,6 +206,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 		c()
 	}
 	wg.Wait()
+	stopFollow()
+	if followDone != nil {
+		<-followDone
+	}
 	log.Info("matchd stopped")
 	return runErr
 }

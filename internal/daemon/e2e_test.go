@@ -130,8 +130,16 @@ func cand(id string, skills, ind []string, camps ...string) matcher.Candidate {
 		Degree: matcher.DegreeMaster, CampaignIDs: camps, ConsentToMatch: true}
 }
 
+// TestEndToEnd runs the contract's scenario with each ranker: they must
+// publish exactly the same match events.
 func TestEndToEnd(t *testing.T) {
-	h := start(t, nil)
+	for _, ranker := range []string{"mirror", "redis"} {
+		t.Run(ranker, func(t *testing.T) { endToEnd(t, ranker) })
+	}
+}
+
+func endToEnd(t *testing.T, ranker string) {
+	h := start(t, func(c *Config) { c.Ranker = ranker })
 	const camp = "remain-zgc-2026"
 	h.do(t, events.TypeCampaignOpened, camp, 0, matcher.Campaign{CampaignID: camp, Name: "留进中关村", StartsAt: h.at(0), EndsAt: h.at(86400)})
 
@@ -327,9 +335,9 @@ func TestDeadLetters(t *testing.T) {
 		}
 	})
 	t.Run("service keeps serving", func(t *testing.T) {
-		h.do(t, events.TypeJobPosted, "acme", 4, job("acme", "j2", []string{"Go"}, nil, []string{"software"}))
-		h.do(t, events.TypeCandidateRegistered, "c9", 5, cand("c9", []string{"golang"}, nil))
-		h.expect(t, "created candidate_registered talent.matches.created.open.acme.c9")
+		h.do(t, events.TypeJobPosted, "beta", 4, job("beta", "j2", []string{"Rust"}, nil, []string{"software"}))
+		h.do(t, events.TypeCandidateRegistered, "c9", 5, cand("c9", []string{"rust"}, nil))
+		h.expect(t, "created candidate_registered talent.matches.created.open.beta.c9")
 	})
 }
 

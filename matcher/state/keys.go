@@ -48,6 +48,7 @@ func (k keys) jobPairs(ref string) string   { return k.in(k.shard(ref), "mj", re
 func (k keys) df(shard int) string          { return k.in(shard, "df") }
 func (k keys) counts(shard int) string      { return k.in(shard, "n") }
 func (k keys) meta() string                 { return k.prefix + ":meta" }
+func (k keys) log(shard int) string         { return k.in(shard, "log") }
 func (k keys) jobShard(ref string) int      { return k.shard(ref) }
 func (k keys) candidateShard(id string) int { return k.shard(id) }
 

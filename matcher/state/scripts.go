@@ -8,12 +8,16 @@ import "github.com/redis/go-redis/v9"
 // read, updates the entity's index entries and the shard's frequency
 // counters, and writes the record.
 //
-// KEYS: record, df, counts, tombstone, then nrem index keys to leave and
-// nadd index keys to join.
+// Every applied change is appended to the shard's change log (a stream),
+// which replicas follow to keep their in-memory mirrors in step.
+//
+// KEYS: record, df, counts, tombstone, change log, then nrem index keys to
+// leave and nadd index keys to join.
 // ARGV: 1 time (20-digit nanoseconds), 2 event id, 3 expected revision (""
 // when absent), 4 mode (put|close|erase), 5 features JSON, 6 member, 7 kind
 // (j|c), 8 nrem, 9 nadd, 10 ndec, 11 ninc, 12 was active (1|0), 13 tombstone
-// TTL seconds, then ndec tokens to decrement and ninc tokens to increment.
+// TTL seconds, 14 change log length, then ndec tokens to decrement and ninc
+// tokens to increment.
 // Returns {status, revision}: status is applied, current, stale or conflict.
 var applyScript = redis.NewScript(`
 local t, e = ARGV[1], ARGV[2]
@@ -28,9 +32,9 @@ if ct then
 end
 if (cr or '') ~= ARGV[3] then return {'conflict', tostring(base)} end
 local nrem, nadd = tonumber(ARGV[8]), tonumber(ARGV[9])
-for i = 1, nrem do redis.call('SREM', KEYS[4 + i], ARGV[6]) end
-for i = 1, nadd do redis.call('SADD', KEYS[4 + nrem + i], ARGV[6]) end
-local a = 14
+for i = 1, nrem do redis.call('SREM', KEYS[5 + i], ARGV[6]) end
+for i = 1, nadd do redis.call('SADD', KEYS[5 + nrem + i], ARGV[6]) end
+local a = 15
 for i = 1, tonumber(ARGV[10]) do
   if redis.call('HINCRBY', KEYS[2], ARGV[a], -1) <= 0 then redis.call('HDEL', KEYS[2], ARGV[a]) end
   a = a + 1
@@ -56,6 +60,9 @@ else
   redis.call('HSET', KEYS[4], 't', t, 'e', e, 'r', rev)
   redis.call('EXPIRE', KEYS[4], ARGV[13])
 end
+local op = 'r'
+if now then op = 'p' end
+redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[14], '*', 'k', ARGV[7], 'i', ARGV[6], 'r', rev, 'o', op)
 return {'applied', tostring(rev)}
 `)
 

@@ -27,6 +27,14 @@ type Config struct {
 	// candidate is kept to ignore late, older events. It should exceed the
 	// inbound stream's retention. Default 30 days.
 	TombstoneTTL time.Duration
+	// LogLength is roughly how many changes each shard's change log keeps
+	// for replicas following it; one that falls further behind reloads the
+	// shard. Default 10,000.
+	LogLength int
+	// LogRetention bounds how long an entry (an entity id, its revision and
+	// the kind of change; never a profile) stays in the change log.
+	// Default one hour.
+	LogRetention time.Duration
 	// Logger receives errors about stored records that cannot be read.
 	// Default slog.Default().
 	Logger *slog.Logger
@@ -44,6 +52,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.LogLength == 0 {
+		c.LogLength = 10000
+	}
+	if c.LogRetention == 0 {
+		c.LogRetention = time.Hour
 	}
 }
 
@@ -207,14 +221,14 @@ func (r *Redis) apply(ctx context.Context, v matcher.Version, build func(old rec
 		}
 		rem, add := diff(c.oldKeys, c.newKeys)
 		dec, inc := diff(c.oldToks, c.newToks)
-		keys := append([]string{c.record, r.k.df(c.shard), r.k.counts(c.shard), c.tombstone}, rem...)
+		keys := append([]string{c.record, r.k.df(c.shard), r.k.counts(c.shard), c.tombstone, r.k.log(c.shard)}, rem...)
 		keys = append(keys, add...)
 		was := "0"
 		if old.active {
 			was = "1"
 		}
 		args := []any{versionTime(v.Time), v.EventID, old.rev, c.mode, string(c.features), c.member, c.kind,
-			len(rem), len(add), len(dec), len(inc), was, int64(r.cfg.TombstoneTTL / time.Second)}
+			len(rem), len(add), len(dec), len(inc), was, int64(r.cfg.TombstoneTTL / time.Second), r.cfg.LogLength}
 		for _, t := range dec {
 			args = append(args, t)
 		}

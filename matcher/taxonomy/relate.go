@@ -8,7 +8,6 @@ const (
 	CreditNarrower   = 0.5  // the candidate's skill is a direct child ("PyTorch" for "deep learning")
 	CreditNarrower2  = 0.25 // a grandchild
 	CreditBroader    = 0.25 // the candidate's skill is a direct parent ("machine learning" for "deep learning")
-	maxRelatedPerHop = 200  // caps the fan-out of very broad concepts
 )
 
 // Related is a skill that gives partial credit for another, with the credit.
@@ -31,15 +30,9 @@ func (t *Taxonomy) RelatedSkills(i int32) []Related {
 		}
 	}
 	s := &t.skills[i]
-	for n, c := range s.Children {
-		if n >= maxRelatedPerHop {
-			break
-		}
+	for _, c := range s.Children {
 		put(c, CreditNarrower)
-		for m, g := range t.skills[c].Children {
-			if m >= maxRelatedPerHop {
-				break
-			}
+		for _, g := range t.skills[c].Children {
 			put(g, CreditNarrower2)
 		}
 	}
@@ -113,7 +106,9 @@ func (t *Taxonomy) Closeness(a, b int32) float64 {
 	return 0
 }
 
-// CoveredSkills is the inverse of RelatedSkills: the skills that skill i
+// CoveredSkills is the exact inverse of RelatedSkills (j is in
+// CoveredSkills(i) with credit c exactly when i is in RelatedSkills(j) with
+// credit c): the skills that skill i
 // covers in part, with the credit i earns towards each — its parents
 // (CreditNarrower), grandparents (CreditNarrower2) and children
 // (CreditBroader). A retriever looking for jobs a candidate fits expands the
@@ -132,10 +127,7 @@ func (t *Taxonomy) CoveredSkills(i int32) []Related {
 			put(g, CreditNarrower2)
 		}
 	}
-	for n, c := range s.Children {
-		if n >= maxRelatedPerHop {
-			break
-		}
+	for _, c := range s.Children {
 		put(c, CreditBroader)
 	}
 	out := make([]Related, 0, len(best))
