@@ -26,7 +26,7 @@ type ConsumerConfig struct {
 	// Default 30s.
 	AckWait time.Duration
 	// MaxAckPending bounds the events handed out and not yet acknowledged,
-	// across all replicas. Default 512.
+	// across all replicas. Default 1024.
 	MaxAckPending int
 	// MaxDeliver is how many times an event is attempted before it goes to
 	// the dead-letter stream with reason max_deliver. Default 8.
@@ -36,7 +36,8 @@ type ConsumerConfig struct {
 	BackOff []time.Duration
 	// Workers is how many events one replica handles at once. Events of one
 	// entity (the subject's last token) are handled in order by one worker.
-	// Default 16.
+	// Default 64: events mostly wait on Redis and NATS, and concurrent
+	// events share their round trips.
 	Workers int
 	// HandleTimeout bounds the handling of one event. Default 25s.
 	HandleTimeout time.Duration
@@ -52,7 +53,7 @@ func (c *ConsumerConfig) setDefaults() {
 		c.AckWait = 30 * time.Second
 	}
 	if c.MaxAckPending == 0 {
-		c.MaxAckPending = 512
+		c.MaxAckPending = 1024
 	}
 	if c.MaxDeliver == 0 {
 		c.MaxDeliver = 8
@@ -61,7 +62,7 @@ func (c *ConsumerConfig) setDefaults() {
 		c.BackOff = []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 30 * time.Second, time.Minute}
 	}
 	if c.Workers == 0 {
-		c.Workers = 16
+		c.Workers = 64
 	}
 	if c.HandleTimeout == 0 {
 		c.HandleTimeout = 25 * time.Second
@@ -232,7 +233,11 @@ func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
 	ef, err := c.handle(ctx, in)
 	switch {
 	case err == nil:
-		if aerr := msg.DoubleAck(ctx); aerr != nil {
+		// A plain ack: were it lost, the redelivered event would find its
+		// effects done (versions, ledger, message ids), so nothing is
+		// announced twice; waiting for the server's confirmation would
+		// cost a round trip per event.
+		if aerr := msg.Ack(); aerr != nil {
 			// Redelivered later; handling is idempotent.
 			c.log.Warn("ack failed; the event will be redelivered", "subject", msg.Subject(), "event_id", in.Envelope.ID, "error", aerr)
 			return

@@ -108,12 +108,12 @@ func (d *Decoder) Decode(subject string, data []byte) (*Inbound, error) {
 	if !ok {
 		return nil, reject(ReasonMalformed, "message is JSON but not a CloudEvent: expected an object with specversion, id, source, type, time and data")
 	}
-	if err := d.v.ValidateEnvelope(doc); err != nil {
-		return nil, reject(ReasonMalformed, "message is not a CloudEvents 1.0 event in structured JSON mode: %v", err)
-	}
 	typ, _ := obj["type"].(string)
 	r, id, ok := splitInbound(subject)
 	if !d.v.Known(typ) || typ == TypeMatchCreated || typ == TypeMatchRetracted {
+		if err := d.v.ValidateEnvelope(doc); err != nil {
+			return nil, reject(ReasonMalformed, "message is not a CloudEvents 1.0 event in structured JSON mode: %v", err)
+		}
 		return nil, reject(ReasonUnknownType, "event type %q is not one talentmatch accepts; inbound types are %s", typ, strings.Join(inboundTypes(), ", "))
 	}
 	if !ok || r.typ != typ {
@@ -124,7 +124,12 @@ func (d *Decoder) Decode(subject string, data []byte) (*Inbound, error) {
 	if bad := protectedFields(dataObj); typ == TypeCandidateRegistered && len(bad) > 0 {
 		return nil, reject(ReasonInvalid, "data holds %s: talentmatch accepts no names, contacts or protected attributes; remove the field%s", strings.Join(bad, ", "), plural(len(bad)))
 	}
+	// One validation against the type's schema, which includes the
+	// envelope's: a problem outside data means the envelope is broken.
 	if err := d.v.Validate(typ, doc); err != nil {
+		if !inData(err) {
+			return nil, reject(ReasonMalformed, "message is not a CloudEvents 1.0 event in structured JSON mode: %v", err)
+		}
 		msg := err.Error()
 		if camp, _ := dataObj["campaign_id"].(string); camp == matcher.OpenPool {
 			msg = `campaign id "open" is reserved for the open pool; choose another id`
@@ -181,6 +186,20 @@ func (d *Decoder) Decode(subject string, data []byte) (*Inbound, error) {
 		return nil, reject(ReasonUnauthorized, "subject %s names %s %q but data.%s is %q; they must be equal", subject, strings.TrimSuffix(r.idField, "_id"), id, r.idField, dataID)
 	}
 	return in, nil
+}
+
+// inData reports whether a schema error concerns the event's data.
+func inData(err error) bool {
+	var se *schemas.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	for _, p := range se.Problems {
+		if strings.HasPrefix(p, "at /data") {
+			return true
+		}
+	}
+	return false
 }
 
 func strictUnmarshal(b []byte, v any) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -68,6 +69,9 @@ type Engine struct {
 	ranker Ranker
 	pub    Publisher
 	log    *slog.Logger
+
+	campMu    sync.Mutex
+	campCache map[string]cachedCampaign
 }
 
 // NewEngine returns an engine. cfg's zero fields take their defaults.
@@ -76,7 +80,7 @@ func NewEngine(cfg Config, n *Normalizer, s *Scorer, st Store, r Ranker, p Publi
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Engine{cfg: cfg, norm: n, scorer: s, store: st, ranker: r, pub: p, log: cfg.Logger}, nil
+	return &Engine{cfg: cfg, norm: n, scorer: s, store: st, ranker: r, pub: p, log: cfg.Logger, campCache: map[string]cachedCampaign{}}, nil
 }
 
 // matchNamespace makes match ids: UUID v5 of "company/job|candidate".
@@ -127,25 +131,50 @@ func (e *Engine) floor(ids []string, camps map[string]CampaignState) float64 {
 	return f
 }
 
-func (e *Engine) campaigns(ctx context.Context, ids []string) (map[string]CampaignState, error) {
-	var real []string
-	for _, id := range ids {
-		if id != OpenPool {
-			real = append(real, id)
-		}
-	}
+// campaigns returns the state of campaigns. Cached states (at most
+// campaignTTL old) serve the first decisions of an event; settle reads them
+// fresh, so a campaign closing meanwhile is still honoured.
+func (e *Engine) campaigns(ctx context.Context, ids []string, fresh bool) (map[string]CampaignState, error) {
 	m := map[string]CampaignState{OpenPool: {ID: OpenPool, Known: true}}
-	if len(real) == 0 {
+	var missing []string
+	now := e.cfg.Now()
+	e.campMu.Lock()
+	for _, id := range ids {
+		if id == OpenPool {
+			continue
+		}
+		if c, ok := e.campCache[id]; ok && !fresh && now.Sub(c.at) < campaignTTL {
+			m[id] = c.state
+			continue
+		}
+		missing = append(missing, id)
+	}
+	e.campMu.Unlock()
+	if len(missing) == 0 {
 		return m, nil
 	}
-	cs, err := e.store.Campaigns(ctx, real)
+	cs, err := e.store.Campaigns(ctx, missing)
 	if err != nil {
 		return nil, fmt.Errorf("read campaigns: %w", err)
 	}
+	e.campMu.Lock()
+	if len(e.campCache) > 10000 {
+		e.campCache = map[string]cachedCampaign{}
+	}
 	for id, c := range cs {
 		m[id] = c
+		e.campCache[id] = cachedCampaign{state: c, at: now}
 	}
+	e.campMu.Unlock()
 	return m, nil
+}
+
+// campaignTTL bounds how stale a cached campaign state may be.
+const campaignTTL = time.Second
+
+type cachedCampaign struct {
+	state CampaignState
+	at    time.Time
 }
 
 // newMatch builds the match data of a pair.

@@ -22,7 +22,7 @@ func (e *Engine) PostJob(ctx context.Context, j *Job, v Version) (Effect, error)
 	if out == Stale {
 		return ef, nil
 	}
-	camps, err := e.campaigns(ctx, f.Campaigns)
+	camps, err := e.campaigns(ctx, f.Campaigns, false)
 	if err != nil {
 		return ef, err
 	}
@@ -111,7 +111,7 @@ func (e *Engine) PostJob(ctx context.Context, j *Job, v Version) (Effect, error)
 	for _, c := range created {
 		kept = append(kept, c.Pair)
 	}
-	return ef, e.settle(ctx, kept, map[JobRef]int64{f.Ref(): f.Rev}, &ef)
+	return ef, e.settle(ctx, kept, map[JobRef]int64{f.Ref(): f.Rev}, f.Campaigns, &ef)
 }
 
 // stillMatched tells whether an announced pair still qualifies.
@@ -152,7 +152,7 @@ func (e *Engine) RegisterCandidate(ctx context.Context, c *Candidate, v Version)
 	if out == Stale {
 		return ef, nil
 	}
-	camps, err := e.campaigns(ctx, f.Campaigns)
+	camps, err := e.campaigns(ctx, f.Campaigns, false)
 	if err != nil {
 		return ef, err
 	}
@@ -160,9 +160,13 @@ func (e *Engine) RegisterCandidate(ctx context.Context, c *Candidate, v Version)
 	if err != nil {
 		return ef, err
 	}
-	ledger, err := e.store.CandidateEntries(ctx, f.CandidateID)
-	if err != nil {
-		return ef, fmt.Errorf("read ledger of candidate %s: %w", f.CandidateID, err)
+	// A first registration has no ledger of its own yet: entries another
+	// handler is claiming for it meanwhile are that handler's to finish.
+	var ledger map[JobRef]Entry
+	if out != Applied || f.Rev != 1 {
+		if ledger, err = e.store.CandidateEntries(ctx, f.CandidateID); err != nil {
+			return ef, fmt.Errorf("read ledger of candidate %s: %w", f.CandidateID, err)
+		}
 	}
 	want := make(map[JobRef]RankedJob, len(picks))
 	var refs []JobRef
@@ -253,7 +257,7 @@ func (e *Engine) RegisterCandidate(ctx context.Context, c *Candidate, v Version)
 	for _, c := range created {
 		kept = append(kept, c.Pair)
 	}
-	return ef, e.settle(ctx, kept, revs, &ef)
+	return ef, e.settle(ctx, kept, revs, f.Campaigns, &ef)
 }
 
 // WithdrawCandidate applies talentmatch.candidate.withdrawn.v1: everything

@@ -137,8 +137,15 @@ func (s *Scorer) score(j *JobFeatures, c *CandidateFeatures, w Weights, explain 
 	var r Result
 	var got, total float64
 	anyRequired := false
-	for n, tok := range j.Skills() {
-		required := n < len(j.Required)
+	nReq := len(j.Required)
+	for n := 0; n < nReq+len(j.Preferred); n++ {
+		required := n < nReq
+		var tok string
+		if required {
+			tok = j.Required[n]
+		} else {
+			tok = j.Preferred[n-nReq]
+		}
 		f := s.cfg.PreferredWeight
 		if required {
 			f = s.cfg.RequiredWeight

@@ -2,7 +2,9 @@ package matcher
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 )
 
 // maxSettleRounds bounds how often settle re-reads state that keeps
@@ -15,8 +17,10 @@ const maxSettleRounds = 4
 // closing the campaign writes first and reads the job's pairs after. So at
 // least one of them sees the other: if the job or campaign changed since the
 // decision was made, settle re-decides the pairs against fresh state.
-// revs holds the job revisions the decisions were made on.
-func (e *Engine) settle(ctx context.Context, pairs []Pair, revs map[JobRef]int64, ef *Effect) error {
+// revs holds the job revisions the decisions were made on; campIDs the
+// campaigns of the event's entity, which include every campaign its pairs
+// can belong to.
+func (e *Engine) settle(ctx context.Context, pairs []Pair, revs map[JobRef]int64, campIDs []string, ef *Effect) error {
 	for round := 0; round < maxSettleRounds && len(pairs) > 0; round++ {
 		var refs []JobRef
 		seen := map[JobRef]bool{}
@@ -26,29 +30,27 @@ func (e *Engine) settle(ctx context.Context, pairs []Pair, revs map[JobRef]int64
 				refs = append(refs, p.Job)
 			}
 		}
-		cur, err := e.store.JobRevs(ctx, refs)
-		if err != nil {
-			return fmt.Errorf("settle: read job revisions: %w", err)
+		// The three reads are independent: issue them together.
+		var (
+			cur     []int64
+			entries []Entry
+			camps   map[string]CampaignState
+			wg      sync.WaitGroup
+			errs    [3]error
+		)
+		wg.Add(3)
+		go func() { defer wg.Done(); cur, errs[0] = e.store.JobRevs(ctx, refs) }()
+		go func() { defer wg.Done(); entries, errs[1] = e.store.Entries(ctx, pairs) }()
+		go func() { defer wg.Done(); camps, errs[2] = e.campaigns(ctx, campIDs, true) }()
+		wg.Wait()
+		if err := errors.Join(errs[:]...); err != nil {
+			return fmt.Errorf("settle: %w", err)
 		}
 		changed := map[JobRef]bool{}
 		for i, ref := range refs {
 			if cur[i] != revs[ref] {
 				changed[ref] = true
 			}
-		}
-		entries, err := e.store.Entries(ctx, pairs)
-		if err != nil {
-			return fmt.Errorf("settle: read ledger: %w", err)
-		}
-		var campIDs []string
-		for _, en := range entries {
-			if en.Campaign != "" {
-				campIDs = append(campIDs, en.Campaign)
-			}
-		}
-		camps, err := e.campaigns(ctx, dedupe(campIDs))
-		if err != nil {
-			return err
 		}
 		var todo []Pair
 		var todoEntries []Entry
@@ -65,8 +67,8 @@ func (e *Engine) settle(ctx context.Context, pairs []Pair, revs map[JobRef]int64
 		if len(todo) == 0 {
 			return nil
 		}
-		pairs, err = e.redecide(ctx, todo, todoEntries, camps, revs, ef)
-		if err != nil {
+		var err error
+		if pairs, err = e.redecide(ctx, todo, todoEntries, camps, revs, ef); err != nil {
 			return err
 		}
 	}

@@ -48,9 +48,9 @@ type Config struct {
 	// Redis's change log) or "redis" (inverted indexes read from Redis for
 	// every event). Default "mirror".
 	Ranker string
-	// Workers handle events concurrently. Default 16.
+	// Workers handle events concurrently. Default 64.
 	Workers int
-	// MaxAckPending bounds unacknowledged events. Default 512.
+	// MaxAckPending bounds unacknowledged events. Default 1024.
 	MaxAckPending int
 	// AckWait before JetStream redelivers. Default 30s.
 	AckWait time.Duration
@@ -65,6 +65,8 @@ type Config struct {
 	StreamReplicas int
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string
+	// Pprof serves /debug/pprof on HTTPAddr. Default off.
+	Pprof bool
 }
 
 // Defaults returns the default configuration.
@@ -78,8 +80,8 @@ func Defaults() Config {
 		TopK:             20,
 		HTTPAddr:         "127.0.0.1:8090",
 		Ranker:           "mirror",
-		Workers:          16,
-		MaxAckPending:    512,
+		Workers:          64,
+		MaxAckPending:    1024,
 		AckWait:          30 * time.Second,
 		MaxDeliver:       8,
 		MaxEventBytes:    64 << 10,
@@ -165,6 +167,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	}
 	num(&c.MaxEventBytes, "max-event-bytes", "TALENTMATCH_MAX_EVENT_BYTES", "largest event accepted")
 	num(&c.StreamReplicas, "stream-replicas", "TALENTMATCH_STREAM_REPLICAS", "replicas of each stream (3 in a cluster)")
+	fs.BoolVar(&c.Pprof, "pprof", c.Pprof, "serve /debug/pprof on the HTTP address")
 	str(&c.LogLevel, "log-level", "TALENTMATCH_LOG_LEVEL", "debug, info, warn or error")
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"sync"
@@ -111,6 +112,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 	if err := st.Init(setupCtx); err != nil {
 		return err
 	}
+	cleanups = append(cleanups, st.Close)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -118,6 +120,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 	tax := taxonomy.Default()
 	scorer := matcher.NewScorer(tax, matcher.ScoreConfig{})
 	var ranker matcher.Ranker = matcher.NewIndexRanker(st, scorer, 0)
+	var store matcher.Store = st
 	var follower *state.Follower
 	if cfg.Ranker == "mirror" {
 		m := mirror.New(scorer)
@@ -125,10 +128,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 			return err
 		}
 		m.SetSync(follower.Sync)
-		ranker = m
+		ranker, store = m, mirror.Store{Store: st, Mirror: m}
 	}
 	engine, err := matcher.NewEngine(matcher.Config{MinScore: cfg.MinScore, TopK: cfg.TopK, Logger: log},
-		matcher.NewNormalizer(tax), scorer, st, ranker, events.NewPublisher(js, metrics))
+		matcher.NewNormalizer(tax), scorer, store, ranker, events.NewPublisher(js, metrics))
 	if err != nil {
 		return err
 	}
@@ -173,6 +176,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 		mux.HandleFunc("/healthz", h.live)
 		mux.HandleFunc("/readyz", h.ready)
+		if cfg.Pprof {
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		}
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {
 			return fmt.Errorf("listen on %s for /metrics: %w (set TALENTMATCH_HTTP_ADDR)", cfg.HTTPAddr, err)

@@ -92,7 +92,9 @@ func start(ctx context.Context, o Options) (*Server, error) {
 		"--logfile", filepath.Join(o.Dir, "redis.log"), "--protected-mode", "yes"}
 	args = append(args, o.Args...)
 	cmd := exec.Command(o.Bin, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group (a Ctrl-C for the parent is not sent to it), and
+	// killed when the parent dies, so that no server outlives its owner.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start redis-server: %w", err)
 	}

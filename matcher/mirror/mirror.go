@@ -12,6 +12,7 @@ package mirror
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -85,6 +86,7 @@ type Mirror struct {
 	nJobs    int64
 	nCands   int64
 
+	slots  chan struct{}
 	rel    relations
 	close  closeness
 	epoch  epochs
@@ -107,6 +109,7 @@ func New(s *matcher.Scorer) *Mirror {
 		jobPost:  map[uint64][]uint32{},
 		candPost: map[uint64][]uint32{},
 	}
+	m.slots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 	m.skills.init(m.tax)
 	m.inds.init()
 	m.camps.init()
@@ -306,8 +309,20 @@ func (m *Mirror) indRefs(toks []string, add bool) []ind {
 
 func key(camp, skill uint32) uint64 { return uint64(camp)<<32 | uint64(skill) }
 
+// jobKeys calls fn with the posting list keys of a job.
+func (m *Mirror) jobKeys(j *job) func(func(uint64)) {
+	return func(fn func(uint64)) {
+		for _, s := range j.skills {
+			for _, c := range j.camps {
+				fn(key(c, s))
+			}
+		}
+	}
+}
+
 func (m *Mirror) indexJob(slot uint32) {
 	j := &m.jobs[slot]
+	defer m.forget(slot, m.jobKeys(j))
 	for n, s := range j.skills {
 		v := slot
 		if n >= j.nReq {
@@ -326,6 +341,7 @@ func (m *Mirror) unindexJob(slot uint32) {
 	if !j.alive {
 		return
 	}
+	defer m.forget(slot, m.jobKeys(j))
 	for n, s := range j.skills {
 		v := slot
 		if n >= j.nReq {

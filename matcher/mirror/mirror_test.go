@@ -150,7 +150,17 @@ func TestRankingsEqualRedis(t *testing.T) {
 		m.Apply(mirror.Change{Op: mirror.OpPut, Rev: cp.Rev, Candidate: c})
 	}
 	redis := matcher.NewIndexRanker(st, s, time.Hour)
-	sel := selection()
+	checked := 0
+	for _, sel := range []matcher.Selection{selection(), {Floor: 0.45}, {Floor: 0.6, Policy: func(string) (float64, int) { return 0.6, 2 }}} {
+		checked += compareRankings(t, ctx, w, m, redis, sel)
+	}
+	if checked < 200 {
+		t.Fatalf("only %d picks compared; the world is too sparse to test anything", checked)
+	}
+}
+
+func compareRankings(t *testing.T, ctx context.Context, w world, m *mirror.Mirror, redis *matcher.IndexRanker, sel matcher.Selection) int {
+	t.Helper()
 	checked := 0
 	for _, c := range w.cands {
 		want, err := redis.RankJobs(ctx, c, sel)
@@ -180,9 +190,7 @@ func TestRankingsEqualRedis(t *testing.T) {
 		}
 		checked += len(got)
 	}
-	if checked < 200 {
-		t.Fatalf("only %d picks compared; the world is too sparse to test anything", checked)
-	}
+	return checked
 }
 
 func jobKeys(r []matcher.RankedJob) []string {

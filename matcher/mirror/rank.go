@@ -41,17 +41,30 @@ func (m *Mirror) skillNeed(floor float64, industries bool) float64 {
 
 // bufferPools recycles per-query scratch space.
 type bufferPools struct {
-	acc  sync.Pool // *[]float64
-	seen sync.Pool // *[]uint64
+	acc   sync.Pool // *[]float32
+	seen  sync.Pool // *[]uint64
+	slots sync.Pool // *[]uint32
 }
 
-func (b *bufferPools) getAcc(n int) *[]float64 {
-	p, _ := b.acc.Get().(*[]float64)
+func (b *bufferPools) getSlots() *[]uint32 {
+	p, _ := b.slots.Get().(*[]uint32)
 	if p == nil {
-		p = new([]float64)
+		s := make([]uint32, 0, 4096)
+		p = &s
+	}
+	return p
+}
+
+// getAcc returns a zeroed accumulator of at least n entries. Accumulators
+// only filter (exact scores decide), so float32 is precise enough and
+// halves the memory the random accesses touch.
+func (b *bufferPools) getAcc(n int) *[]float32 {
+	p, _ := b.acc.Get().(*[]float32)
+	if p == nil {
+		p = new([]float32)
 	}
 	if len(*p) < n {
-		*p = make([]float64, n+n/4)
+		*p = make([]float32, n+n/4)
 	}
 	return p
 }
@@ -129,15 +142,22 @@ func (m *Mirror) shared(a, b []uint32) []string {
 	return out
 }
 
-// RankCandidates implements matcher.Ranker. It visits only the posting
-// lists that can matter: job skills (and the skills related to them) are
-// sorted by the most they can add to a score, and the lists whose total
-// cannot reach the threshold are skipped (MaxScore); every candidate found
-// is scored exactly.
+// RankCandidates implements matcher.Ranker. Each job skill, at each credit
+// level (itself, narrower, broader skills), is a sub-term bounding what it
+// adds to a candidate's score. One pass over the posting lists sums, per
+// candidate, the bounds of the sub-terms it matches; lists whose bounds add
+// up to a small part of the threshold are skipped and count as slack
+// (MaxScore). Only candidates whose sum can reach the threshold are scored
+// exactly.
 func (m *Mirror) RankCandidates(ctx context.Context, jf *matcher.JobFeatures, sel matcher.Selection) ([]matcher.RankedCandidate, error) {
 	if err := m.barrier(ctx); err != nil {
 		return nil, err
 	}
+	release, err := m.cpuSlot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	ep := m.epoch.get()
 	now := m.now()
 	m.mu.RLock()
@@ -150,60 +170,105 @@ func (m *Mirror) RankCandidates(ctx context.Context, jf *matcher.JobFeatures, se
 	if total == 0 || len(q.camps) == 0 {
 		return nil, nil
 	}
-	bound := map[uint32]float64{}
+	type subterm struct {
+		bound float64
+		toks  []uint32
+	}
+	var subs []subterm
+	type tcred struct {
+		i int
+		c float64
+	}
+	terms := map[uint32][]tcred{} // token → the job skills it gives credit for
+	wts := make([]float64, len(q.skills))
 	for n, s := range q.skills {
-		a := m.factor(n < q.nReq) * ep.weight(s) / total
-		bound[s] = max(bound[s], a)
-		for _, r := range m.rel.relatedOf(s) {
-			bound[r.id] = max(bound[r.id], a*r.credit)
+		wts[n] = m.factor(n < q.nReq) * ep.weight(s)
+		a := wts[n] / total
+		subs = append(subs, subterm{bound: a, toks: []uint32{s}})
+		terms[s] = append(terms[s], tcred{n, 1})
+		rel := m.rel.relatedOf(s)
+		for i := 0; i < len(rel); {
+			j := i
+			var toks []uint32
+			for ; j < len(rel) && rel[j].credit == rel[i].credit; j++ {
+				toks = append(toks, rel[j].id)
+				terms[rel[j].id] = append(terms[rel[j].id], tcred{n, rel[j].credit})
+			}
+			subs = append(subs, subterm{bound: a * rel[i].credit, toks: toks})
+			i = j
 		}
 	}
-	toks := make([]uint32, 0, len(bound))
-	for t := range bound {
-		toks = append(toks, t)
-	}
-	sort.Slice(toks, func(a, b int) bool {
-		if bound[toks[a]] != bound[toks[b]] {
-			return bound[toks[a]] < bound[toks[b]]
-		}
-		return toks[a] < toks[b]
-	})
+	sort.SliceStable(subs, func(a, b int) bool { return subs[a].bound < subs[b].bound })
 	need := m.skillNeed(sel.Floor, len(q.inds) > 0)
-	sum, start := 0.0, 0
-	for i, t := range toks {
-		if sum+bound[t] >= need {
+	rest, start := 0.0, 0
+	for i, st := range subs {
+		if rest+st.bound >= need/10 {
 			break
 		}
-		sum += bound[t]
+		rest += st.bound
 		start = i + 1
 	}
-	seenP := m.buffer.getSeen(len(m.cands))
-	seen := *seenP
-	var touched []uint32
-	var items []matcher.Scored
+	accP := m.buffer.getAcc(len(m.cands))
+	acc := *accP
+	touchedP := m.buffer.getSlots()
+	touched := (*touchedP)[:0]
 	for _, camp := range q.camps {
-		for _, t := range toks[start:] {
-			for _, slot := range m.candPost[key(camp, t)] {
-				w, b := slot/64, uint64(1)<<(slot%64)
-				if seen[w]&b != 0 {
-					continue
-				}
-				seen[w] |= b
-				touched = append(touched, slot)
-				c := &m.cands[slot]
-				if !eligible(&q, &c.qcand, now) {
-					continue
-				}
-				if score, _, _ := m.score(&q, &c.qcand, ep); score > 0 && score >= sel.Floor {
-					items = append(items, matcher.Scored{Key: c.id, Score: score, Shared: m.shared(q.camps, c.camps), Index: int(slot)})
+		for _, st := range subs[start:] {
+			for _, t := range st.toks {
+				for _, slot := range m.candPost[key(camp, t)] {
+					if acc[slot] == 0 {
+						touched = append(touched, slot)
+					}
+					acc[slot] += float32(st.bound)
 				}
 			}
 		}
 	}
-	for _, s := range touched {
-		seen[s/64] = 0
+	credits := make([]float64, len(q.skills))
+	indMax := 0.0
+	if len(q.inds) > 0 {
+		indMax = 1
 	}
-	m.buffer.seen.Put(seenP)
+	var items []matcher.Scored
+	for _, slot := range touched {
+		bound := float64(acc[slot])
+		acc[slot] = 0
+		if bound+rest < need-1e-4 {
+			continue
+		}
+		c := &m.cands[slot]
+		if !eligible(&q, &c.qcand, now) {
+			continue
+		}
+		// The exact score: the best credit per job skill, found from the
+		// candidate's few skills, summed in the job's order as Scorer does.
+		clear(credits)
+		for _, t := range c.skills {
+			for _, x := range terms[t] {
+				if x.c > credits[x.i] {
+					credits[x.i] = x.c
+				}
+			}
+		}
+		var got, sum float64
+		anyReq := false
+		for n, wt := range wts {
+			sum += wt
+			got += wt * credits[n]
+			if credits[n] > 0 && n < q.nReq {
+				anyReq = true
+			}
+		}
+		if !anyReq || (1-m.cfg.IndustryShare)*got/sum+m.cfg.IndustryShare*indMax < sel.Floor-1e-3 {
+			continue
+		}
+		if score, _, _ := m.finish(got, sum, anyReq, q.inds, c.inds); score > 0 && score >= sel.Floor {
+			items = append(items, matcher.Scored{Key: c.id, Score: score, Shared: m.shared(q.camps, c.camps), Index: int(slot)})
+		}
+	}
+	*touchedP = touched[:0]
+	m.buffer.slots.Put(touchedP)
+	m.buffer.acc.Put(accP)
 	picks, camps := sel.Select(items)
 	out := make([]matcher.RankedCandidate, len(picks))
 	for i, p := range picks {
@@ -212,14 +277,22 @@ func (m *Mirror) RankCandidates(ctx context.Context, jf *matcher.JobFeatures, se
 	return out, nil
 }
 
-// RankJobs implements matcher.Ranker. It adds up, per job, what each of
-// the candidate's skills (and the skills they cover in part) contributes,
-// in one pass over their posting lists, and scores exactly the jobs whose
-// total can reach the threshold.
+// RankJobs implements matcher.Ranker. Each of the candidate's skills, and
+// each skill they cover in part, names a posting list of jobs; what a list
+// adds to a job is its weight × credit × the job's factor over its total
+// weight. One pass sums this per job, exactly; lists that together add a
+// small part of the threshold at most are skipped and count as slack
+// (MaxScore). Only jobs whose sum can reach the threshold are scored
+// exactly.
 func (m *Mirror) RankJobs(ctx context.Context, cf *matcher.CandidateFeatures, sel matcher.Selection) ([]matcher.RankedJob, error) {
 	if err := m.barrier(ctx); err != nil {
 		return nil, err
 	}
+	release, err := m.cpuSlot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	ep := m.epoch.get()
 	now := m.now()
 	m.mu.RLock()
@@ -235,38 +308,94 @@ func (m *Mirror) RankJobs(ctx context.Context, cf *matcher.CandidateFeatures, se
 			cred[r.id] = max(cred[r.id], r.credit)
 		}
 	}
-	accP := m.buffer.getAcc(len(m.jobs))
-	acc := *accP
-	var touched []uint32
+	type list struct {
+		k     uint64
+		wt    float64 // weight × credit
+		bound float64
+	}
+	var lists []list
 	for _, camp := range q.camps {
 		for t, cr := range cred {
-			wt := ep.weight(t) * cr
-			for _, v := range m.jobPost[key(camp, t)] {
-				slot := v &^ preferredBit
-				if acc[slot] == 0 {
-					touched = append(touched, slot)
-				}
-				acc[slot] += m.factor(v&preferredBit == 0) * wt
+			k := key(camp, t)
+			if len(m.jobPost[k]) == 0 {
+				continue
 			}
+			wt := ep.weight(t) * cr
+			lists = append(lists, list{k: k, wt: wt, bound: wt * m.maxImpact(ep, k)})
 		}
 	}
+	sort.Slice(lists, func(a, b int) bool {
+		if lists[a].bound != lists[b].bound {
+			return lists[a].bound < lists[b].bound
+		}
+		return lists[a].k < lists[b].k
+	})
 	need := m.skillNeed(sel.Floor, len(q.inds) > 0)
+	rest, start := 0.0, 0
+	for i, l := range lists {
+		if rest+l.bound >= need/10 {
+			break
+		}
+		rest += l.bound
+		start = i + 1
+	}
+	inv := ep.invTotals(m)
+	accP := m.buffer.getAcc(len(m.jobs))
+	acc := *accP
+	touchedP := m.buffer.getSlots()
+	touched := (*touchedP)[:0]
+	req, pref := m.cfg.RequiredWeight, m.cfg.PreferredWeight
+	for _, l := range lists[start:] {
+		fr, fp := float32(req*l.wt), float32(pref*l.wt)
+		for _, v := range m.jobPost[l.k] {
+			slot := v &^ preferredBit
+			if acc[slot] == 0 {
+				touched = append(touched, slot)
+			}
+			f := fr
+			if v&preferredBit != 0 {
+				f = fp
+			}
+			acc[slot] += f * m.invTotal(ep, inv, slot)
+		}
+	}
+	indMax := 0.0
+	if len(q.inds) > 0 {
+		indMax = 1
+	}
 	var items []matcher.Scored
 	for _, slot := range touched {
-		j := &m.jobs[slot]
-		got := acc[slot]
+		share := float64(acc[slot])
 		acc[slot] = 0
-		total := 0.0
-		for n, s := range j.skills {
-			total += m.factor(n < j.nReq) * ep.weight(s)
-		}
-		if total == 0 || got/total < need || !eligible(&j.qjob, &q, now) {
+		if share+rest < need-1e-4 {
 			continue
 		}
-		if score, _, _ := m.score(&j.qjob, &q, ep); score > 0 && score >= sel.Floor {
+		j := &m.jobs[slot]
+		if !eligible(&j.qjob, &q, now) {
+			continue
+		}
+		// The exact score: the candidate's best credit for each job skill,
+		// summed in the job's order with the epoch's weights, as Scorer does.
+		var got, total float64
+		anyReq := false
+		for n, s := range j.skills {
+			wt := m.factor(n < j.nReq) * ep.weight(s)
+			c := cred[s]
+			total += wt
+			got += wt * c
+			if c > 0 && n < j.nReq {
+				anyReq = true
+			}
+		}
+		if !anyReq || (1-m.cfg.IndustryShare)*got/total+m.cfg.IndustryShare*indMax < sel.Floor-1e-3 {
+			continue
+		}
+		if score, _, _ := m.finish(got, total, anyReq, j.inds, q.inds); score > 0 && score >= sel.Floor {
 			items = append(items, matcher.Scored{Key: j.ref, Score: score, Shared: m.shared(j.camps, q.camps), Index: int(slot)})
 		}
 	}
+	*touchedP = touched[:0]
+	m.buffer.slots.Put(touchedP)
 	m.buffer.acc.Put(accP)
 	picks, camps := sel.Select(items)
 	out := make([]matcher.RankedJob, len(picks))
@@ -274,6 +403,17 @@ func (m *Mirror) RankJobs(ctx context.Context, cf *matcher.CandidateFeatures, se
 		out[i] = matcher.RankedJob{Job: m.jobs[p.Index].features, Result: matcher.Result{Score: p.Score}, Campaign: camps[i]}
 	}
 	return out, nil
+}
+
+// cpuSlot bounds how many rankings run at once: they are CPU work, and
+// each holds scratch buffers the size of the index.
+func (m *Mirror) cpuSlot(ctx context.Context) (func(), error) {
+	select {
+	case m.slots <- struct{}{}:
+		return func() { <-m.slots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // Weights implements matcher.Ranker: the weights of the current epoch, the

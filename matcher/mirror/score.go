@@ -106,6 +106,42 @@ type epoch struct {
 	n  int64
 	w  []float64 // by skill id
 	fn func(df, n int64) float64
+	// Lazily computed, under this epoch's weights: each job's total
+	// weight (float64 bits, 0 = not yet), and each job posting list's
+	// largest share of a job's total weight one posting can carry.
+	// Changes to a job or list clear their entries.
+	wj     []atomic.Uint64
+	impact sync.Map // posting list key → float64
+	// inv holds 1/total weight of every job at the epoch's creation;
+	// changes to a job overwrite its entry (under the write lock).
+	invOnce sync.Once
+	inv     []float32
+}
+
+// invTotals returns the epoch's inverse job totals, computing them on
+// first use. The caller holds the mirror's read lock.
+func (ep *epoch) invTotals(m *Mirror) []float32 {
+	ep.invOnce.Do(func() {
+		inv := make([]float32, len(m.jobs))
+		for slot := range m.jobs {
+			if !m.jobs[slot].alive {
+				continue
+			}
+			if t := m.jobTotal(ep, uint32(slot)); t > 0 {
+				inv[slot] = float32(1 / t)
+			}
+		}
+		ep.inv = inv
+	})
+	return ep.inv
+}
+
+// invTotal returns 1/total of a job, from inv when it covers the slot.
+func (m *Mirror) invTotal(ep *epoch, inv []float32, slot uint32) float32 {
+	if int(slot) < len(inv) {
+		return inv[slot]
+	}
+	return float32(m.jobInv(ep, slot))
 }
 
 // weight returns the weight of skill id; a token the snapshot did not know
@@ -146,6 +182,9 @@ func (e *epochs) get() *epoch {
 	}
 	e.m.mu.RUnlock()
 	ep := &epoch{at: now, n: n, w: w, fn: e.m.scorer.Weight}
+	e.m.mu.RLock()
+	ep.wj = make([]atomic.Uint64, len(e.m.jobs))
+	e.m.mu.RUnlock()
 	e.cur.Store(ep)
 	return ep
 }
@@ -208,13 +247,18 @@ func (m *Mirror) score(j *qjob, c *qcand, ep *epoch) (score, skill, industry flo
 			anyReq = true
 		}
 	}
+	return m.finish(got, total, anyReq, j.inds, c.inds)
+}
+
+// finish turns the skill sums into the score as matcher.Scorer does.
+func (m *Mirror) finish(got, total float64, anyReq bool, jInds, cInds []ind) (score, skill, industry float64) {
 	if !anyReq || total == 0 {
 		return 0, 0, 0
 	}
 	skill = round4(got / total)
 	best := 0.0
-	for _, a := range j.inds {
-		for _, b := range c.inds {
+	for _, a := range jInds {
+		for _, b := range cInds {
 			if cl := m.close.of(a, b); cl > best {
 				best = cl
 			}
@@ -233,4 +277,65 @@ func eligible(j *qjob, c *qcand, now time.Time) bool {
 		return false
 	}
 	return true
+}
+
+// jobTotal returns job slot's total weight Σ factor·weight under ep. The
+// caller holds the mirror's read lock.
+func (m *Mirror) jobTotal(ep *epoch, slot uint32) float64 {
+	if int(slot) < len(ep.wj) {
+		if b := ep.wj[slot].Load(); b != 0 {
+			return math.Float64frombits(b)
+		}
+	}
+	j := &m.jobs[slot]
+	total := 0.0
+	for n, s := range j.skills {
+		total += m.factor(n < j.nReq) * ep.weight(s)
+	}
+	if int(slot) < len(ep.wj) && total > 0 {
+		ep.wj[slot].Store(math.Float64bits(total))
+	}
+	return total
+}
+
+// jobInv returns 1/total weight of job slot under ep.
+func (m *Mirror) jobInv(ep *epoch, slot uint32) float64 {
+	if t := m.jobTotal(ep, slot); t > 0 {
+		return 1 / t
+	}
+	return 0
+}
+
+// maxImpact returns the largest factor/total of the jobs in a posting
+// list: multiplied by a skill's weight and credit, it bounds what the
+// skill adds to any of their scores. The caller holds the read lock.
+func (m *Mirror) maxImpact(ep *epoch, k uint64) float64 {
+	if v, ok := ep.impact.Load(k); ok {
+		return v.(float64)
+	}
+	best := 0.0
+	for _, v := range m.jobPost[k] {
+		slot := v &^ preferredBit
+		if total := m.jobTotal(ep, slot); total > 0 {
+			best = max(best, m.factor(v&preferredBit == 0)/total)
+		}
+	}
+	ep.impact.Store(k, best)
+	return best
+}
+
+// forget clears what the current epoch cached about a job and the lists
+// it is in; the caller holds the write lock.
+func (m *Mirror) forget(slot uint32, keys func(func(uint64))) {
+	ep := m.epoch.cur.Load()
+	if ep == nil {
+		return
+	}
+	if int(slot) < len(ep.wj) {
+		ep.wj[slot].Store(0)
+	}
+	if int(slot) < len(ep.inv) {
+		ep.inv[slot] = float32(m.jobInv(ep, slot))
+	}
+	keys(func(k uint64) { ep.impact.Delete(k) })
 }

@@ -228,6 +228,24 @@ func (r *Redis) readChanges(ctx context.Context, kind string, keys []string, pre
 	return out, nil
 }
 
+// wentBack reports whether a log is behind a position it once reached:
+// Redis lost data.
+func wentBack(l logInfo, applied streamID, ordinal int64) bool {
+	if l.missing {
+		return ordinal > 0
+	}
+	return l.added < ordinal || l.last.less(applied)
+}
+
+// trimmedPast reports whether a log dropped entries after a position: the
+// follower at that position cannot continue.
+func trimmedPast(l logInfo, ordinal int64) bool {
+	return !l.missing && l.firstOrdinal() > ordinal+1
+}
+
+// readBatch is the most change log entries read at once.
+const readBatch = 1000
+
 // Run follows every shard's change log until ctx ends, serving Sync.
 func (f *Follower) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
@@ -266,7 +284,7 @@ func (f *Follower) follow(ctx context.Context, sh int) {
 			}
 			continue
 		}
-		res, err := f.r.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{key, from.String()}, Count: 1000, Block: time.Second}).Result()
+		res, err := f.r.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{key, from.String()}, Count: readBatch, Block: time.Second}).Result()
 		if errors.Is(err, redis.Nil) {
 			continue
 		}
@@ -302,20 +320,43 @@ func (f *Follower) applyEntries(ctx context.Context, sh int, msgs []redis.XMessa
 	if len(msgs) == 0 {
 		return nil
 	}
-	if l, err := f.info(ctx, sh); err == nil && f.gap(sh, l) {
-		f.log.Warn("mirror follower cannot continue from its position in the change log; reloading the shard", "shard", sh)
-		f.mu.Lock()
-		f.reload[sh] = true
-		f.mu.Unlock()
-		return nil
+	// Only a full batch means the follower may be far behind, so only then
+	// is it worth asking whether the log was trimmed past it.
+	if len(msgs) >= readBatch {
+		if l, err := f.info(ctx, sh); err == nil && f.gap(sh, l) {
+			f.log.Warn("mirror follower cannot continue from its position in the change log; reloading the shard", "shard", sh)
+			f.mu.Lock()
+			f.reload[sh] = true
+			f.mu.Unlock()
+			return nil
+		}
 	}
 	byKind := map[string][]string{}
 	revs := map[string]int64{}
+	var all []mirror.Change
 	for _, m := range msgs {
 		kind, _ := m.Values["k"].(string)
 		id, _ := m.Values["i"].(string)
+		op, _ := m.Values["o"].(string)
 		rev, _ := strconv.ParseInt(fmt.Sprint(m.Values["r"]), 10, 64)
 		if kind != "j" && kind != "c" || id == "" {
+			continue
+		}
+		held, ok := f.m.Rev(kind[0], id)
+		switch {
+		case ok && held >= rev:
+			continue // applied already (this replica's own write)
+		case op == "r":
+			// A removal needs no record: apply it as it comes.
+			if ok {
+				ch := mirror.Change{Op: mirror.OpRemove, Rev: rev}
+				if kind == "j" {
+					ch.JobRef = id
+				} else {
+					ch.CandidateID = id
+				}
+				all = append(all, ch)
+			}
 			continue
 		}
 		if revs[kind+id] == 0 {
@@ -323,7 +364,6 @@ func (f *Follower) applyEntries(ctx context.Context, sh int, msgs []redis.XMessa
 		}
 		revs[kind+id] = max(revs[kind+id], rev)
 	}
-	var all []mirror.Change
 	for kind, ids := range byKind {
 		keys := make([]string, len(ids))
 		prefix := ""
@@ -398,6 +438,12 @@ func (f *Follower) barrierLoop(ctx context.Context) {
 
 // catchUp reads the shards' log tails and waits until each is applied.
 func (f *Follower) catchUp(ctx context.Context) error {
+	// Positions before the read: anything applied after it may legitimately
+	// be ahead of what the read returns.
+	f.mu.Lock()
+	applied0 := append([]streamID(nil), f.applied...)
+	ordinal0 := append([]int64(nil), f.ordinal...)
+	f.mu.Unlock()
 	cmds, _ := f.r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for sh := 0; sh < f.r.cfg.Shards; sh++ {
 			p.XInfoStream(ctx, f.r.k.log(sh))
@@ -410,10 +456,10 @@ func (f *Follower) catchUp(ctx context.Context) error {
 		if err != nil {
 			return unavailable("read change log positions", err)
 		}
-		if f.gap(sh, l) {
+		if wentBack(l, applied0[sh], ordinal0[sh]) || trimmedPast(l, ordinal0[sh]) {
 			f.mu.Lock()
 			if !f.reload[sh] {
-				f.log.Warn("change log went back (Redis lost data?); reloading the shard", "shard", sh)
+				f.log.Warn("the change log went back (Redis lost data?) or was trimmed past this replica; reloading the shard", "shard", sh)
 				f.reload[sh] = true
 			}
 			f.mu.Unlock()

@@ -40,19 +40,20 @@ func parseEntry(s string) (matcher.Entry, error) {
 
 // JobPairs implements matcher.Store.
 func (r *Redis) JobPairs(ctx context.Context, ref matcher.JobRef) ([]string, error) {
-	ids, err := r.rdb.SMembers(ctx, r.k.jobPairs(ref.String())).Result()
+	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) { p.SMembers(ctx, r.k.jobPairs(ref.String())) })
 	if err != nil {
 		return nil, unavailable("read job pairs", err)
 	}
-	return ids, nil
+	return cmds[0].(*redis.StringSliceCmd).Val(), nil
 }
 
 // CandidateEntries implements matcher.Store.
 func (r *Redis) CandidateEntries(ctx context.Context, id string) (map[matcher.JobRef]matcher.Entry, error) {
-	m, err := r.rdb.HGetAll(ctx, r.k.ledger(id)).Result()
+	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) { p.HGetAll(ctx, r.k.ledger(id)) })
 	if err != nil {
 		return nil, unavailable("read ledger", err)
 	}
+	m := cmds[0].(*redis.MapStringStringCmd).Val()
 	out := make(map[matcher.JobRef]matcher.Entry, len(m))
 	for k, v := range m {
 		ref, ok := matcher.ParseJobRef(k)

@@ -202,10 +202,11 @@ func (r *Redis) CloseCampaign(ctx context.Context, id string, v matcher.Version)
 
 func (r *Redis) campaignChange(ctx context.Context, id string, v matcher.Version, status string, fields ...any) (matcher.Outcome, error) {
 	args := append([]any{versionTime(v.Time), v.EventID, status}, fields...)
-	res, err := campaignScript.Run(ctx, r.rdb, []string{r.k.campaign(id)}, args...).Text()
+	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) { campaignScript.EvalSha(ctx, p, []string{r.k.campaign(id)}, args...) })
 	if err != nil {
 		return 0, unavailable("apply campaign change", err)
 	}
+	res, _ := cmds[0].(*redis.Cmd).Text()
 	switch res {
 	case "applied":
 		return matcher.Applied, nil

@@ -18,7 +18,10 @@ import "github.com/redis/go-redis/v9"
 // (j|c), 8 nrem, 9 nadd, 10 ndec, 11 ninc, 12 was active (1|0), 13 tombstone
 // TTL seconds, 14 change log length, then ndec tokens to decrement and ninc
 // tokens to increment.
-// Returns {status, revision}: status is applied, current, stale or conflict.
+// Returns {status, revision}: status is applied, current or stale; or
+// {conflict, revision, status, features} when the record is not at the
+// expected revision, so that the caller can rebuild the change without
+// another read.
 var applyScript = redis.NewScript(`
 local t, e = ARGV[1], ARGV[2]
 local cur = redis.call('HMGET', KEYS[1], 't', 'e', 'r')
@@ -30,7 +33,10 @@ if ct then
   if t == ct and e == ce then return {'current', tostring(base)} end
   if t < ct or (t == ct and e < ce) then return {'stale', tostring(base)} end
 end
-if (cr or '') ~= ARGV[3] then return {'conflict', tostring(base)} end
+if (cr or '') ~= ARGV[3] then
+  local x = redis.call('HMGET', KEYS[1], 'st', 'f')
+  return {'conflict', cr or '', x[1] or '', x[2] or ''}
+end
 local nrem, nadd = tonumber(ARGV[8]), tonumber(ARGV[9])
 for i = 1, nrem do redis.call('SREM', KEYS[5 + i], ARGV[6]) end
 for i = 1, nadd do redis.call('SADD', KEYS[5 + nrem + i], ARGV[6]) end

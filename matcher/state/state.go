@@ -81,9 +81,10 @@ var ErrLayout = errors.New("redis layout mismatch")
 // Redis keeps talentmatch's state in Redis. It implements matcher.Store and
 // matcher.Index, and is safe for concurrent use.
 type Redis struct {
-	rdb redis.UniversalClient
-	cfg Config
-	k   keys
+	rdb   redis.UniversalClient
+	cfg   Config
+	k     keys
+	batch *batcher
 }
 
 // New returns the state over rdb. Call Init before use.
@@ -92,7 +93,7 @@ func New(rdb redis.UniversalClient, cfg Config) (*Redis, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Redis{rdb: rdb, cfg: cfg, k: newKeys(cfg.Prefix, cfg.Shards)}, nil
+	return &Redis{rdb: rdb, cfg: cfg, k: newKeys(cfg.Prefix, cfg.Shards), batch: newBatcher(rdb)}, nil
 }
 
 // Init records the layout on first use and refuses a keyspace made with a
@@ -141,19 +142,11 @@ func versionTime(t time.Time) string { return fmt.Sprintf("%020d", t.UnixNano())
 // pipeline again.
 func (r *Redis) pipeline(ctx context.Context, fill func(p redis.Pipeliner)) ([]redis.Cmder, error) {
 	for attempt := 0; ; attempt++ {
-		cmds, _ := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error { fill(p); return nil })
-		var first error
-		noscript := false
-		for _, c := range cmds {
-			if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
-				if first == nil {
-					first = err
-				}
-				if strings.HasPrefix(err.Error(), "NOSCRIPT") {
-					noscript = true
-				}
-			}
+		cmds, err := r.batch.do(ctx, fill)
+		if err != nil {
+			return nil, err
 		}
+		first, noscript := cmdsErr(cmds)
 		if first == nil {
 			return cmds, nil
 		}
@@ -169,27 +162,14 @@ func (r *Redis) pipeline(ctx context.Context, fill func(p redis.Pipeliner)) ([]r
 	}
 }
 
+// Close stops the state's background work. The client stays open.
+func (r *Redis) Close() { r.batch.close() }
+
 // record is an entity record as read from Redis.
 type record struct {
 	rev    string
 	active bool
 	f      string
-}
-
-func (r *Redis) readRecord(ctx context.Context, key string) (record, error) {
-	v, err := r.rdb.HMGet(ctx, key, "r", "st", "f").Result()
-	if err != nil {
-		return record{}, err
-	}
-	var rec record
-	if s, ok := v[0].(string); ok {
-		rec.rev = s
-	}
-	st, _ := v[1].(string)
-	f, _ := v[2].(string)
-	rec.active = st == "o" && f != ""
-	rec.f = f
-	return rec, nil
 }
 
 // change is one versioned write of an entity.
@@ -204,53 +184,85 @@ type change struct {
 	oldToks, newToks  []string
 }
 
-// apply runs applyScript for a change whose old state comes from read; it
-// retries when the record changed between the read and the script.
+// apply runs applyScript for a change. It first assumes the entity is new
+// (one round trip for the common case of a first registration); when the
+// record exists, the script returns it and the change is rebuilt against it.
+// It retries while another writer keeps changing the record.
 func (r *Redis) apply(ctx context.Context, v matcher.Version, build func(old record) (change, error)) (matcher.Outcome, int64, error) {
+	old := record{}
 	for attempt := 0; attempt < 8; attempt++ {
-		c, err := build(record{})
+		c, err := build(old)
 		if err != nil {
 			return 0, 0, err
 		}
-		old, err := r.readRecord(ctx, c.record)
-		if err != nil {
-			return 0, 0, unavailable("read record", err)
-		}
-		if c, err = build(old); err != nil {
-			return 0, 0, err
-		}
-		rem, add := diff(c.oldKeys, c.newKeys)
-		dec, inc := diff(c.oldToks, c.newToks)
-		keys := append([]string{c.record, r.k.df(c.shard), r.k.counts(c.shard), c.tombstone, r.k.log(c.shard)}, rem...)
-		keys = append(keys, add...)
-		was := "0"
-		if old.active {
-			was = "1"
-		}
-		args := []any{versionTime(v.Time), v.EventID, old.rev, c.mode, string(c.features), c.member, c.kind,
-			len(rem), len(add), len(dec), len(inc), was, int64(r.cfg.TombstoneTTL / time.Second), r.cfg.LogLength}
-		for _, t := range dec {
-			args = append(args, t)
-		}
-		for _, t := range inc {
-			args = append(args, t)
-		}
-		res, err := applyScript.Run(ctx, r.rdb, keys, args...).StringSlice()
+		keys, args := r.applyArgs(c, old, v)
+		cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) { applyScript.EvalSha(ctx, p, keys, args...) })
 		if err != nil {
 			return 0, 0, unavailable("apply change", err)
 		}
-		rev, _ := strconv.ParseInt(res[1], 10, 64)
-		switch res[0] {
-		case "applied":
-			return matcher.Applied, rev, nil
-		case "current":
-			return matcher.Current, rev, nil
-		case "stale":
-			return matcher.Stale, rev, nil
+		res, err := cmds[0].(*redis.Cmd).StringSlice()
+		if err != nil {
+			return 0, 0, unavailable("apply change", err)
 		}
-		// conflict: another writer changed the record; read again
+		out, rev, retry := applyResult(res)
+		if !retry {
+			return out, rev, nil
+		}
+		old = conflictRecord(res)
 	}
 	return 0, 0, fmt.Errorf("apply change: record kept changing: %w", matcher.ErrConflict)
+}
+
+// applyArgs returns the keys and arguments of applyScript for a change
+// built against old.
+func (r *Redis) applyArgs(c change, old record, v matcher.Version) ([]string, []any) {
+	rem, add := diff(c.oldKeys, c.newKeys)
+	dec, inc := diff(c.oldToks, c.newToks)
+	keys := make([]string, 0, 5+len(rem)+len(add))
+	keys = append(keys, c.record, r.k.df(c.shard), r.k.counts(c.shard), c.tombstone, r.k.log(c.shard))
+	keys = append(append(keys, rem...), add...)
+	was := "0"
+	if old.active {
+		was = "1"
+	}
+	args := make([]any, 0, 14+len(dec)+len(inc))
+	args = append(args, versionTime(v.Time), v.EventID, old.rev, c.mode, string(c.features), c.member, c.kind,
+		len(rem), len(add), len(dec), len(inc), was, int64(r.cfg.TombstoneTTL/time.Second), r.cfg.LogLength)
+	for _, t := range dec {
+		args = append(args, t)
+	}
+	for _, t := range inc {
+		args = append(args, t)
+	}
+	return keys, args
+}
+
+// applyResult reads applyScript's answer; retry means the record is not at
+// the revision the change was built against.
+func applyResult(res []string) (matcher.Outcome, int64, bool) {
+	rev, _ := strconv.ParseInt(res[1], 10, 64)
+	switch res[0] {
+	case "applied":
+		return matcher.Applied, rev, false
+	case "current":
+		return matcher.Current, rev, false
+	case "stale":
+		return matcher.Stale, rev, false
+	}
+	return 0, rev, true
+}
+
+// conflictRecord is the record applyScript returned with a conflict.
+func conflictRecord(res []string) record {
+	rec := record{rev: res[1]}
+	if len(res) >= 4 {
+		rec.active = res[2] == "o" && res[3] != ""
+		rec.f = res[3]
+	}
+	if rec.rev == "0" && !rec.active && rec.f == "" {
+		rec.rev = ""
+	}
+	return rec
 }
 
 // diff returns what is in old but not in new, and in new but not in old.
@@ -398,4 +410,65 @@ func (r *Redis) EraseCandidate(ctx context.Context, id string, v matcher.Version
 		return c, nil
 	})
 	return out, err
+}
+
+// BulkLoad stores many new jobs and candidates at once, pipelining their
+// writes (one round trip per batch instead of one per entity). An entity
+// that already exists is stored with PutJob or PutCandidate instead. It is
+// meant for preloading (benchmarks, migrations); events go through the
+// engine.
+func (r *Redis) BulkLoad(ctx context.Context, jobs []*matcher.JobFeatures, cands []*matcher.CandidateFeatures, v matcher.Version) error {
+	type item struct {
+		job  *matcher.JobFeatures
+		cand *matcher.CandidateFeatures
+	}
+	items := make([]item, 0, len(jobs)+len(cands))
+	for _, j := range jobs {
+		items = append(items, item{job: j})
+	}
+	for _, c := range cands {
+		items = append(items, item{cand: c})
+	}
+	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		for _, it := range items {
+			var c change
+			if it.job != nil {
+				ref := it.job.Ref().String()
+				body, _ := json.Marshal(it.job)
+				c = change{record: r.k.job(ref), tombstone: r.k.job(ref), shard: r.k.jobShard(ref), kind: "j", member: ref,
+					mode: "put", features: body, newKeys: r.jobIndexKeys(it.job), newToks: it.job.Skills()}
+			} else {
+				id := it.cand.CandidateID
+				body, _ := json.Marshal(it.cand)
+				c = change{record: r.k.candidate(id), tombstone: r.k.tombstone(id), shard: r.k.candidateShard(id), kind: "c", member: id,
+					mode: "put", features: body, newKeys: r.candidateIndexKeys(it.cand), newToks: it.cand.Skills}
+			}
+			keys, args := r.applyArgs(c, record{}, v)
+			applyScript.EvalSha(ctx, p, keys, args...)
+		}
+	})
+	if err != nil {
+		return unavailable("bulk load", err)
+	}
+	for i, c := range cmds {
+		res, err := c.(*redis.Cmd).StringSlice()
+		if err != nil {
+			return unavailable("bulk load", err)
+		}
+		out, rev, retry := applyResult(res)
+		switch {
+		case retry && items[i].job != nil:
+			_, err = r.PutJob(ctx, items[i].job, v)
+		case retry:
+			_, err = r.PutCandidate(ctx, items[i].cand, v)
+		case out == matcher.Applied && items[i].job != nil:
+			items[i].job.Rev = rev
+		case out == matcher.Applied:
+			items[i].cand.Rev = rev
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -13,6 +13,9 @@ import (
 // "C#" keep their signs. Two labels name the same thing when their keys are
 // equal. Fold never returns a string with spaces.
 func Fold(s string) string {
+	if k, ok := foldASCII(s); ok {
+		return k
+	}
 	// Lower-casing can yield text NFKC changes again ("ǅ" → "ǆ" → "dž"), so
 	// the pass runs until it settles (twice in practice).
 	k := foldPass(strings.ToValidUTF8(s, ""))
@@ -24,6 +27,45 @@ func Fold(s string) string {
 		k = next
 	}
 	return k
+}
+
+// foldASCII folds pure-ASCII text, which NFKC leaves alone, in one pass.
+func foldASCII(s string) (string, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80:
+			return "", false
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '#':
+			n++
+		case c >= 'A' && c <= 'Z':
+			n++
+		}
+	}
+	if n == len(s) && !hasUpper(s) {
+		return s, true
+	}
+	b := make([]byte, 0, n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '#':
+			b = append(b, c)
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		}
+	}
+	return string(b), true
+}
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 func foldPass(s string) string {

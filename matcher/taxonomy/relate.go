@@ -4,10 +4,10 @@ package taxonomy
 // two are related in the skill hierarchy. docs/scoring.md explains the
 // choice.
 const (
-	CreditExact      = 1.0  // the same skill
-	CreditNarrower   = 0.5  // the candidate's skill is a direct child ("PyTorch" for "deep learning")
-	CreditNarrower2  = 0.25 // a grandchild
-	CreditBroader    = 0.25 // the candidate's skill is a direct parent ("machine learning" for "deep learning")
+	CreditExact     = 1.0  // the same skill
+	CreditNarrower  = 0.5  // the candidate's skill is a direct child ("PyTorch" for "deep learning")
+	CreditNarrower2 = 0.25 // a grandchild
+	CreditBroader   = 0.25 // the candidate's skill is a direct parent ("machine learning" for "deep learning")
 )
 
 // Related is a skill that gives partial credit for another, with the credit.
