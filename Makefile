@@ -3,7 +3,9 @@ GO      ?= go
 SHARED  ?= ../shared/data
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all build run demo test bench vet fmt taxonomy clean
+TIER    ?= campaign
+
+.PHONY: all build run demo test bench bench-load vet fmt taxonomy clean
 
 all: build
 
@@ -22,9 +24,13 @@ demo:
 test: vet
 	$(GO) test -race -count=1 -timeout 15m ./...
 
-## bench: Go benchmarks of normalisation, scoring and retrieval
+## bench: Go benchmarks of normalisation, scoring and retrieval (with allocation counts)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchmem ./matcher/...
+
+## bench-load: the load benchmark against a matchd child on NATS and Redis it starts (TIER=campaign|city|burst)
+bench-load: build
+	bin/matchctl bench --embedded --tier $(TIER) --out bench-$(TIER).json
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -23,7 +23,7 @@ type StreamConfig struct {
 	// republished events. Default 20 minutes.
 	DuplicateWindow time.Duration
 	// MaxMsgSize bounds a stored message; dead letters carry the original
-	// bytes, so it should not be below the server's max_payload. Default 8 MB.
+	// bytes, so it should not be below the server's max_payload. Default 16 MB.
 	MaxMsgSize int32
 }
 
@@ -44,7 +44,7 @@ func (c *StreamConfig) setDefaults() {
 		c.DuplicateWindow = 20 * time.Minute
 	}
 	if c.MaxMsgSize == 0 {
-		c.MaxMsgSize = 8 << 20
+		c.MaxMsgSize = 16 << 20
 	}
 }
 

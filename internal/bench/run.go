@@ -47,6 +47,11 @@ type Config struct {
 	Workers int
 	// SkipPreload assumes the tier is already loaded (same seed).
 	SkipPreload bool
+	// CeilingMessages is how many messages each ceiling measurement uses.
+	// Default 50,000.
+	CeilingMessages int
+	// BaselineFor is how long the baseline runs. Default 10s.
+	BaselineFor time.Duration
 	// Log receives progress lines.
 	Log io.Writer
 	// Restart, when set, is called after the preload so that matchd loads
@@ -111,7 +116,16 @@ func (c *Config) defaults() {
 	if c.Log == nil {
 		c.Log = io.Discard
 	}
+	if c.CeilingMessages == 0 {
+		c.CeilingMessages = 50000
+	}
+	if c.BaselineFor == 0 {
+		c.BaselineFor = 10 * time.Second
+	}
 	targets := map[string][2]int{"campaign": {5000, 1000}, "city": {2000, 200}, "small": {2000, 500}}
+	if c.Tier.Jobs < 5000 && c.Tier.Name != "small" && c.Tier.Name != "burst" {
+		targets[c.Tier.Name] = [2]int{200, 50} // a test-sized tier
+	}
 	t := targets[c.Tier.Name]
 	if c.CandidateEvents == 0 {
 		c.CandidateEvents = max(t[0]*4, 5000)
@@ -207,12 +221,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep.MatchdPeakRSS = mon.peakRSS()
 
 	cfg.logf("measuring the machine's ceilings")
-	if rep.Ceilings, err = MeasureCeilings(ctx, cfg.NC, cfg.JS, cfg.RDB, cfg.Workers, 50000); err != nil {
+	if rep.Ceilings, err = MeasureCeilings(ctx, cfg.NC, cfg.JS, cfg.RDB, cfg.Workers, cfg.CeilingMessages); err != nil {
 		return nil, err
 	}
 	if !cfg.Tier.Burst {
 		cfg.logf("measuring the ZUNIONSTORE baseline")
-		if rep.Baseline, err = MeasureBaseline(ctx, cfg.RDB, st, scorer, w, cfg.Shards, cfg.Prefix, 10*time.Second, cfg.Workers); err != nil {
+		if rep.Baseline, err = MeasureBaseline(ctx, cfg.RDB, st, scorer, w, cfg.Shards, cfg.Prefix, cfg.BaselineFor, cfg.Workers); err != nil {
 			return nil, err
 		}
 	}

@@ -21,6 +21,17 @@ type Config struct {
 	// NATSURL of the NATS servers (comma-separated). Empty: start an
 	// embedded server with JetStream under DataDir.
 	NATSURL string
+	// NATSUser and NATSPassword authenticate to NATS (or put them in the
+	// URL). NATSCreds is a JWT credentials file; NATSNKey an NKEY seed file.
+	NATSUser, NATSPassword string
+	NATSCreds, NATSNKey    string
+	// NATSCA, NATSCert and NATSKey configure TLS to NATS: a CA to trust,
+	// and a client certificate and key for mutual TLS.
+	NATSCA, NATSCert, NATSKey string
+	// NATSInboxPrefix is the prefix of matchd's reply subjects, so that
+	// server permissions can confine it ("_INBOX_matchd" with the shipped
+	// configuration). Default: the NATS default.
+	NATSInboxPrefix string
 	// EmbeddedNATSPort is the embedded server's port; if taken, a free one
 	// is used. Default 4222.
 	EmbeddedNATSPort int
@@ -28,6 +39,10 @@ type Config struct {
 	// 127.0.0.1:6379 when something answers there, else start a private
 	// redis-server under DataDir. "embedded" always starts the private one.
 	RedisURL string
+	// RedisUsername and RedisPassword authenticate to Redis (an ACL user),
+	// instead of putting them in the URL. RedisCA is a CA file to trust for
+	// rediss:// (TLS) URLs.
+	RedisUsername, RedisPassword, RedisCA string
 	// DataDir holds the embedded NATS store and the private Redis's files.
 	// Default "data".
 	DataDir string
@@ -138,8 +153,19 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 		fs.IntVar(p, name, *p, usage+" ($"+env+")")
 	}
 	str(&c.NATSURL, "nats-url", "NATS_URL", "NATS server URLs; empty starts an embedded server")
+	str(&c.NATSUser, "nats-user", "NATS_USER", "NATS user")
+	str(&c.NATSPassword, "nats-password", "NATS_PASSWORD", "NATS password (prefer the environment to the command line)")
+	str(&c.NATSCreds, "nats-creds", "NATS_CREDS", "NATS JWT credentials file")
+	str(&c.NATSNKey, "nats-nkey", "NATS_NKEY", "NATS NKEY seed file")
+	str(&c.NATSCA, "nats-ca", "NATS_CA", "CA certificate file for TLS to NATS")
+	str(&c.NATSCert, "nats-cert", "NATS_CERT", "client certificate file for mutual TLS to NATS")
+	str(&c.NATSKey, "nats-key", "NATS_KEY", "client key file for mutual TLS to NATS")
+	str(&c.NATSInboxPrefix, "nats-inbox-prefix", "NATS_INBOX_PREFIX", "prefix of matchd's reply subjects, for server permissions")
 	num(&c.EmbeddedNATSPort, "embedded-nats-port", "TALENTMATCH_EMBEDDED_NATS_PORT", "port of the embedded NATS server")
 	str(&c.RedisURL, "redis-url", "REDIS_URL", "Redis URL; empty uses 127.0.0.1:6379 if reachable, else a private redis-server; \"embedded\" always starts one")
+	str(&c.RedisUsername, "redis-username", "REDIS_USERNAME", "Redis ACL user")
+	str(&c.RedisPassword, "redis-password", "REDIS_PASSWORD", "Redis password (prefer the environment to the command line)")
+	str(&c.RedisCA, "redis-ca", "REDIS_CA", "CA certificate file for rediss:// (TLS)")
 	str(&c.DataDir, "data-dir", "TALENTMATCH_DATA_DIR", "directory for the embedded NATS store and private Redis")
 	str(&c.Prefix, "prefix", "TALENTMATCH_PREFIX", "Redis key prefix")
 	num(&c.Shards, "shards", "TALENTMATCH_SHARDS", "Redis shards (fixed per deployment)")
@@ -182,4 +208,35 @@ func (c *Config) setBackoff(v string) error {
 	}
 	c.RetryBackoff = out
 	return nil
+}
+
+// String describes the configuration without its secrets, for logs.
+func (c Config) String() string {
+	hide := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "***"
+	}
+	c.NATSPassword, c.RedisPassword = hide(c.NATSPassword), hide(c.RedisPassword)
+	c.NATSURL, c.RedisURL = redactUserinfo(c.NATSURL), redactUserinfo(c.RedisURL)
+	type plain Config
+	return fmt.Sprintf("%+v", plain(c))
+}
+
+// redactUserinfo hides the password in a URL list.
+func redactUserinfo(urls string) string {
+	var out []string
+	for _, u := range strings.Split(urls, ",") {
+		if at := strings.LastIndex(u, "@"); at >= 0 {
+			if scheme := strings.Index(u, "://"); scheme >= 0 && scheme < at {
+				userinfo := u[scheme+3 : at]
+				if user, _, ok := strings.Cut(userinfo, ":"); ok {
+					u = u[:scheme+3] + user + ":***" + u[at:]
+				}
+			}
+		}
+		out = append(out, u)
+	}
+	return strings.Join(out, ",")
 }

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -75,7 +77,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 		cleanups = append(cleanups, func() { os.Remove(filepath.Join(cfg.DataDir, NATSURLFile)) })
 		log.Info("embedded NATS server with JetStream listening", "url", natsURL, "store", filepath.Join(cfg.DataDir, "nats"))
 	}
-	nc, err := nats.Connect(natsURL,
+	opts, err := natsOptions(cfg)
+	if err != nil {
+		return err
+	}
+	nc, err := nats.Connect(natsURL, append(opts,
 		nats.Name("matchd"),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(500*time.Millisecond),
@@ -85,9 +91,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 			}
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("reconnected to NATS", "url", c.ConnectedUrlRedacted()) }),
-	)
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { log.Warn("NATS error", "error", err) }),
+	)...)
 	if err != nil {
-		return fmt.Errorf("connect to NATS at %s: %w (set NATS_URL, or leave it empty for an embedded server)", natsURL, err)
+		return fmt.Errorf("connect to NATS at %s: %w (set NATS_URL, or leave it empty for an embedded server)", redactUserinfo(natsURL), err)
 	}
 	cleanups = append(cleanups, func() { _ = nc.Drain() })
 	js, err := jetstream.New(nc)
@@ -124,7 +131,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 	var follower *state.Follower
 	if cfg.Ranker == "mirror" {
 		m := mirror.New(scorer)
-		if follower, err = st.NewFollower(setupCtx, m); err != nil {
+		if follower, err = st.NewFollower(ctx, m); err != nil { // may take minutes at city scale
 			return err
 		}
 		m.SetSync(follower.Sync)
@@ -236,7 +243,23 @@ func connectRedis(ctx context.Context, cfg Config, log *slog.Logger) (redis.Univ
 	if cfg.RedisURL != "" && cfg.RedisURL != "embedded" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
-			return nil, "", noop, fmt.Errorf("REDIS_URL: %w", err)
+			return nil, "", noop, fmt.Errorf("REDIS_URL: %w", redactErr(err, cfg.RedisURL))
+		}
+		if cfg.RedisUsername != "" {
+			opts.Username = cfg.RedisUsername
+		}
+		if cfg.RedisPassword != "" {
+			opts.Password = cfg.RedisPassword
+		}
+		if cfg.RedisCA != "" {
+			if opts.TLSConfig == nil {
+				return nil, "", noop, errors.New("REDIS_CA is set but REDIS_URL is not rediss:// (TLS)")
+			}
+			pool, err := caPool(cfg.RedisCA)
+			if err != nil {
+				return nil, "", noop, err
+			}
+			opts.TLSConfig.RootCAs = pool
 		}
 		c := redis.NewClient(opts)
 		if err := c.Ping(ctx).Err(); err != nil {
@@ -321,4 +344,53 @@ func (h *health) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// natsOptions returns the authentication and TLS options of cfg.
+func natsOptions(cfg Config) ([]nats.Option, error) {
+	var opts []nats.Option
+	if cfg.NATSUser != "" {
+		opts = append(opts, nats.UserInfo(cfg.NATSUser, cfg.NATSPassword))
+	}
+	if cfg.NATSCreds != "" {
+		opts = append(opts, nats.UserCredentials(cfg.NATSCreds))
+	}
+	if cfg.NATSNKey != "" {
+		o, err := nats.NkeyOptionFromSeed(cfg.NATSNKey)
+		if err != nil {
+			return nil, fmt.Errorf("NATS_NKEY: %w", err)
+		}
+		opts = append(opts, o)
+	}
+	if cfg.NATSCA != "" {
+		opts = append(opts, nats.RootCAs(cfg.NATSCA))
+	}
+	if cfg.NATSCert != "" || cfg.NATSKey != "" {
+		opts = append(opts, nats.ClientCert(cfg.NATSCert, cfg.NATSKey))
+	}
+	if cfg.NATSInboxPrefix != "" {
+		opts = append(opts, nats.CustomInboxPrefix(cfg.NATSInboxPrefix))
+	}
+	return opts, nil
+}
+
+func caPool(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read CA file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("CA file %s holds no PEM certificate", file)
+	}
+	return pool, nil
+}
+
+// redactErr keeps a URL's password out of an error message.
+func redactErr(err error, url string) error {
+	msg := err.Error()
+	if red := redactUserinfo(url); red != url {
+		msg = strings.ReplaceAll(msg, url, red)
+	}
+	return errors.New(msg)
 }

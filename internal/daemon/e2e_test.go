@@ -2,12 +2,14 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/talentmatch/talentmatch/events"
+	"github.com/talentmatch/talentmatch/internal/redisserver"
 	"github.com/talentmatch/talentmatch/internal/testenv"
 	"github.com/talentmatch/talentmatch/matcher"
 )
@@ -371,4 +374,136 @@ func TestPrivateRedis(t *testing.T) {
 	h.do(t, events.TypeJobPosted, "acme", 1, job("acme", "j1", []string{"Go"}, nil, []string{"software"}))
 	h.do(t, events.TypeCandidateRegistered, "c1", 2, cand("c1", []string{"golang"}, nil))
 	h.expect(t, "created candidate_registered talent.matches.created.open.acme.c1")
+}
+
+// TestHostileInput sends what an attacker or a broken client might, through
+// NATS: each gets a dead letter with a reason a person can act on, and the
+// service keeps serving.
+func TestHostileInput(t *testing.T) {
+	h := start(t, nil)
+	ev := func(typ string, data any, mod ...func(map[string]any)) []byte {
+		m := map[string]any{"specversion": "1.0", "id": "hostile", "source": "/x", "type": typ, "time": h.at(1).Format(time.RFC3339), "data": data}
+		for _, f := range mod {
+			f(m)
+		}
+		b, _ := json.Marshal(m)
+		return b
+	}
+	c := func(extra map[string]any) map[string]any {
+		d := map[string]any{"candidate_id": "c1", "skills": []string{"Go"}, "consent_to_match": true}
+		for k, v := range extra {
+			d[k] = v
+		}
+		return d
+	}
+	many := make([]string, 100000)
+	for i := range many {
+		many[i] = fmt.Sprint(i)
+	}
+	reg := "talent.candidates.registered.c1"
+	tests := []struct {
+		name, subject string
+		body          []byte
+		reason        events.Reason
+		says          string
+	}{
+		{"10 MB body", reg, []byte(`{"x":"` + strings.Repeat("a", 10<<20) + `"}`), events.ReasonTooLarge, "at most 65536 bytes"},
+		{"invalid UTF-8", reg, []byte("{\"specversion\":\"1.0\",\"x\":\"\xc3\x28\"}"), events.ReasonMalformed, "UTF-8"},
+		{"deeply nested JSON", reg, []byte(strings.Repeat("[", 30000) + strings.Repeat("]", 30000)), events.ReasonMalformed, "not JSON"},
+		{"100,000-element array", reg, ev(events.TypeCandidateRegistered, c(map[string]any{"skills": many})), events.ReasonTooLarge, "at most"},
+		{"id with a dot", "talent.candidates.registered.c.1", ev(events.TypeCandidateRegistered, c(map[string]any{"candidate_id": "c.1"})), events.ReasonUnauthorized, "may only be published on"},
+		{"id with a space", reg, ev(events.TypeCandidateRegistered, c(map[string]any{"candidate_id": "c 1"})), events.ReasonInvalid, "/data/candidate_id"},
+		{"id with a wildcard", reg, ev(events.TypeCandidateRegistered, c(map[string]any{"candidate_id": "c*"})), events.ReasonInvalid, "/data/candidate_id"},
+		{"id of 65 characters", reg, ev(events.TypeCandidateRegistered, c(map[string]any{"candidate_id": strings.Repeat("c", 65)})), events.ReasonInvalid, "/data/candidate_id"},
+		{"subject and data disagree", reg, ev(events.TypeCandidateRegistered, c(map[string]any{"candidate_id": "c2"})), events.ReasonUnauthorized, "must be equal"},
+		{"time far in the future", reg, ev(events.TypeCandidateRegistered, c(nil), func(m map[string]any) { m["time"] = "2099-01-01T00:00:00Z" }), events.ReasonInvalid, "in the future"},
+		{"gender and age", reg, ev(events.TypeCandidateRegistered, c(map[string]any{"gender": "f", "age": 30})), events.ReasonInvalid, "protected attributes"},
+		{"duplicate skills", reg, ev(events.TypeCandidateRegistered, c(map[string]any{"skills": []string{"Go", "Go"}})), events.ReasonInvalid, "/data/skills"},
+		{"empty skill", reg, ev(events.TypeCandidateRegistered, c(map[string]any{"skills": []string{"Go", ""}})), events.ReasonInvalid, "/data/skills/1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			msg := nats.NewMsg(tc.subject)
+			msg.Data = tc.body
+			testenv.WaitProcessed(t, h.js, "matchd", testenv.PublishMsg(t, h.js, msg))
+			got := h.dlq.Next(t, 1, 10*time.Second)[0]
+			if got.Subject != "talent.dlq."+string(tc.reason) || !strings.Contains(got.Error, tc.says) {
+				t.Errorf("dead letter %s %q, want %s saying %q", got.Subject, got.Error, tc.reason, tc.says)
+			}
+			if len(got.Data) != len(tc.body) {
+				t.Errorf("dead letter holds %d bytes, the original had %d", len(got.Data), len(tc.body))
+			}
+		})
+	}
+	// and the service still matches
+	h.do(t, events.TypeJobPosted, "acme", 2, job("acme", "j1", []string{"Go"}, nil, []string{"software"}))
+	h.do(t, events.TypeCandidateRegistered, "c1", 3, cand("c1", []string{"golang"}, nil))
+	h.expect(t, "created candidate_registered talent.matches.created.open.acme.c1")
+}
+
+// lockedBuffer collects logs from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestSecretsAndProfilesStayOutOfLogs runs matchd against a Redis that
+// needs a password, at debug level, through a whole scenario: neither the
+// password nor a candidate's profile appears in the logs or /metrics.
+func TestSecretsAndProfilesStayOutOfLogs(t *testing.T) {
+	const secret = "s3cret-redis-pw"
+	rs := testenv.RedisServer(t, func(o *redisserver.Options) { o.Args = []string{"--requirepass", secret} })
+	ns := testenv.NATSServer(t)
+	cfg := Defaults()
+	cfg.NATSURL, cfg.DataDir, cfg.HTTPAddr = ns.ClientURL(), t.TempDir(), "127.0.0.1:0"
+	cfg.RedisURL = "redis://:" + secret + "@" + rs.Addr()
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan Info, 1)
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, cfg, log, func(i Info) { ready <- i }) }()
+	var info Info
+	select {
+	case info = <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	_, js := testenv.Connect(t, ns.ClientURL())
+	at := time.Now().Add(-time.Minute)
+	testenv.WaitProcessed(t, js, "matchd", testenv.Publish(t, js, events.TypeJobPosted, "acme", at, job("acme", "j1", []string{"Go", "机器学习"}, nil, []string{"software"})))
+	seq := testenv.Publish(t, js, events.TypeCandidateRegistered, "c1", at, cand("c1", []string{"golang", "机器学习", "quantumwidgetry"}, []string{"software"}))
+	testenv.WaitProcessed(t, js, "matchd", seq)
+	resp, err := http.Get("http://" + info.HTTPAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	cancel()
+	<-done
+	all := logs.String() + string(metrics)
+	if !strings.Contains(logs.String(), "event handled") {
+		t.Fatal("the debug logs were not captured")
+	}
+	for _, leak := range []string{secret, "quantumwidgetry", "机器学习", "golang"} {
+		if strings.Contains(all, leak) {
+			t.Errorf("%q appears in the logs or metrics", leak)
+		}
+	}
+	if !strings.Contains(logs.String(), ":***@") {
+		t.Errorf("the Redis URL is not logged redacted")
+	}
 }

@@ -21,7 +21,9 @@ type Options struct {
 	Port int
 	// StoreDir holds JetStream's file store. Required.
 	StoreDir string
-	// MaxPayload is the largest message accepted, in bytes. Default 8 MB.
+	// MaxPayload is the largest message accepted, in bytes. Default 16 MB,
+	// so that oversized events reach matchd and are dead-lettered with a
+	// reason rather than refused by the server.
 	MaxPayload int32
 	// ServerName names the server. Default "talentmatch-embedded".
 	ServerName string
@@ -36,7 +38,7 @@ func Start(o Options) (*server.Server, error) {
 		o.Port = 4222
 	}
 	if o.MaxPayload == 0 {
-		o.MaxPayload = 8 << 20
+		o.MaxPayload = 16 << 20
 	}
 	if o.ServerName == "" {
 		o.ServerName = "talentmatch-embedded"

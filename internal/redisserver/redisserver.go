@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -121,8 +122,8 @@ func (s *Server) waitReady(ctx context.Context) error {
 	defer c.Close()
 	deadline := time.Now().Add(s.opts.StartTimeout)
 	for delay := 5 * time.Millisecond; ; delay = min(delay*2, 200*time.Millisecond) {
-		if err := c.Ping(ctx).Err(); err == nil {
-			return nil
+		if err := c.Ping(ctx).Err(); err == nil || isAuthError(err) {
+			return nil // it answers (and wants a password)
 		} else if time.Now().After(deadline) {
 			return err
 		}
@@ -134,6 +135,11 @@ func (s *Server) waitReady(ctx context.Context) error {
 		case <-time.After(delay):
 		}
 	}
+}
+
+func isAuthError(err error) bool {
+	s := err.Error()
+	return strings.HasPrefix(s, "NOAUTH") || strings.HasPrefix(s, "WRONGPASS")
 }
 
 // Addr returns host:port.
