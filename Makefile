@@ -5,7 +5,7 @@ export PATH := $(PATH):/usr/local/go/bin
 
 TIER    ?= campaign
 
-.PHONY: all build run demo test bench bench-load vet fmt taxonomy clean
+.PHONY: all build run demo test chaos bench bench-load vet fmt taxonomy clean
 
 all: build
 
@@ -23,6 +23,10 @@ demo:
 ## test: the whole test suite (real redis-server children and embedded NATS; race detector on)
 test: vet
 	$(GO) test -race -count=1 -timeout 15m ./...
+
+## chaos: the fault suite (real nats-server, redis-server and two matchd processes, killed, restarted and paused)
+chaos:
+	$(GO) test -tags chaos -count=1 -timeout 10m -v -run TestChaos ./internal/chaos/
 
 ## bench: Go benchmarks of normalisation, scoring and retrieval (with allocation counts)
 bench:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 )
 
 // PostJob applies talentmatch.job.posted.v1: it stores the job, ranks every
@@ -264,6 +265,13 @@ func (e *Engine) RegisterCandidate(ctx context.Context, c *Candidate, v Version)
 // held about the candidate is erased after their matches are retracted.
 func (e *Engine) WithdrawCandidate(ctx context.Context, w *CandidateWithdrawn, v Version) (Effect, error) {
 	return e.erase(ctx, w.CandidateID, v)
+}
+
+// ExpireCandidate erases a candidate whose retention ran out, as a
+// withdrawal at now would: their matches are retracted (trigger
+// candidate_withdrawn) and their data erased.
+func (e *Engine) ExpireCandidate(ctx context.Context, id string, now time.Time) (Effect, error) {
+	return e.erase(ctx, id, Version{Time: now, EventID: "retention-expiry"})
 }
 
 func (e *Engine) erase(ctx context.Context, id string, v Version) (Effect, error) {

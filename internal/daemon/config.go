@@ -82,6 +82,13 @@ type Config struct {
 	LogLevel string
 	// Pprof serves /debug/pprof on HTTPAddr. Default off.
 	Pprof bool
+	// Retention erases a candidate's profile (retracting their matches)
+	// this long after their last registration. Default 0: kept until
+	// withdrawal.
+	Retention time.Duration
+	// RetentionCheck is how often expired profiles are looked for.
+	// Default one minute.
+	RetentionCheck time.Duration
 }
 
 // Defaults returns the default configuration.
@@ -102,6 +109,7 @@ func Defaults() Config {
 		MaxEventBytes:    64 << 10,
 		StreamReplicas:   1,
 		LogLevel:         "info",
+		RetentionCheck:   time.Minute,
 	}
 }
 
@@ -193,6 +201,12 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	}
 	num(&c.MaxEventBytes, "max-event-bytes", "TALENTMATCH_MAX_EVENT_BYTES", "largest event accepted")
 	num(&c.StreamReplicas, "stream-replicas", "TALENTMATCH_STREAM_REPLICAS", "replicas of each stream (3 in a cluster)")
+	if v, ok := os.LookupEnv("TALENTMATCH_PROFILE_RETENTION"); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			c.Retention = d
+		}
+	}
+	fs.DurationVar(&c.Retention, "profile-retention", c.Retention, "erase a candidate this long after their last registration, e.g. 4320h; 0 keeps profiles until withdrawal ($TALENTMATCH_PROFILE_RETENTION)")
 	fs.BoolVar(&c.Pprof, "pprof", c.Pprof, "serve /debug/pprof on the HTTP address")
 	str(&c.LogLevel, "log-level", "TALENTMATCH_LOG_LEVEL", "debug, info, warn or error")
 }

@@ -112,7 +112,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 		return err
 	}
 	cleanups = append(cleanups, stopRedis)
-	st, err := state.New(rdb, state.Config{Prefix: cfg.Prefix, Shards: cfg.Shards, Logger: log})
+	st, err := state.New(rdb, state.Config{Prefix: cfg.Prefix, Shards: cfg.Shards, Logger: log, Retention: cfg.Retention})
 	if err != nil {
 		return err
 	}
@@ -128,13 +128,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 	scorer := matcher.NewScorer(tax, matcher.ScoreConfig{})
 	var ranker matcher.Ranker = matcher.NewIndexRanker(st, scorer, 0)
 	var store matcher.Store = st
-	var follower *state.Follower
+	var m *mirror.Mirror
 	if cfg.Ranker == "mirror" {
-		m := mirror.New(scorer)
-		if follower, err = st.NewFollower(ctx, m); err != nil { // may take minutes at city scale
-			return err
-		}
-		m.SetSync(follower.Sync)
+		m = mirror.New(scorer)
 		ranker, store = m, mirror.Store{Store: st, Mirror: m}
 	}
 	engine, err := matcher.NewEngine(matcher.Config{MinScore: cfg.MinScore, TopK: cfg.TopK, Logger: log},
@@ -152,6 +148,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 		})
 	if err != nil {
 		return err
+	}
+
+	var follower *state.Follower
+	if m != nil {
+		// Loading the mirror reads every profile once: minutes at city scale.
+		if follower, err = st.NewFollower(ctx, m); err != nil {
+			return err
+		}
+		m.SetSync(follower.Sync)
 	}
 
 	var wg sync.WaitGroup
@@ -175,6 +180,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 			errc <- err
 		}
 	}()
+	if cfg.Retention > 0 {
+		wg.Add(1)
+		go func() { // exits when runCtx ends
+			defer wg.Done()
+			expire(runCtx, st, engine, cfg.RetentionCheck, log)
+		}()
+	}
 	httpAddr := ""
 	var srv *http.Server
 	if cfg.HTTPAddr != "" && cfg.HTTPAddr != "-" {
@@ -393,4 +405,34 @@ func redactErr(err error, url string) error {
 		msg = strings.ReplaceAll(msg, url, red)
 	}
 	return errors.New(msg)
+}
+
+// expire erases the candidates whose retention ran out, every interval.
+func expire(ctx context.Context, st *state.Redis, e *matcher.Engine, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		ids, err := st.ExpiredCandidates(ctx, now, 500)
+		if err != nil {
+			log.Warn("look for expired profiles", "error", err)
+			continue
+		}
+		n := 0
+		for _, id := range ids {
+			if _, err := e.ExpireCandidate(ctx, id, now); err != nil {
+				log.Warn("erase expired profile", "candidate_id", id, "error", err)
+				continue
+			}
+			n++
+		}
+		if n > 0 {
+			log.Info("erased profiles past their retention", "count", n)
+		}
+	}
 }

@@ -507,3 +507,34 @@ func TestSecretsAndProfilesStayOutOfLogs(t *testing.T) {
 		t.Errorf("the Redis URL is not logged redacted")
 	}
 }
+
+// TestRetention gives profiles a retention time: when it runs out, the
+// candidate's matches are retracted and their data erased.
+func TestRetention(t *testing.T) {
+	h := start(t, func(c *Config) { c.Retention, c.RetentionCheck = 2*time.Second, 50*time.Millisecond })
+	h.do(t, events.TypeJobPosted, "acme", 1, job("acme", "j1", []string{"Go"}, nil, []string{"software"}))
+	h.do(t, events.TypeCandidateRegistered, "c1", 2, cand("c1", []string{"golang"}, nil))
+	h.expect(t, "created candidate_registered talent.matches.created.open.acme.c1")
+	got := h.matches.Next(t, 1, 20*time.Second)
+	if got[0].Envelope.Type != events.TypeMatchRetracted || got[0].Match.Trigger != matcher.TriggerCandidateWithdrawn {
+		t.Fatalf("after the retention: %s %s, want a retraction", got[0].Envelope.Type, got[0].Match.Trigger)
+	}
+	ctx := context.Background()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		keys, _ := h.rdb.Keys(ctx, "*").Result()
+		var left []string
+		for _, k := range keys {
+			if parts := strings.Split(k, ":"); parts[len(parts)-1] == "c1" {
+				left = append(left, k)
+			}
+		}
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("keys left after the retention: %v", left)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

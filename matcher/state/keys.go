@@ -39,18 +39,19 @@ func (k keys) in(shard int, parts ...string) string {
 }
 
 // Entity records.
-func (k keys) job(ref string) string        { return k.in(k.shard(ref), "j", ref) }
-func (k keys) candidate(id string) string   { return k.in(k.shard(id), "c", id) }
-func (k keys) campaign(id string) string    { return k.in(k.shard(id), "cp", id) }
-func (k keys) tombstone(id string) string   { return k.in(k.shard(id), "w", pseudonym(id)) }
-func (k keys) ledger(cand string) string    { return k.in(k.shard(cand), "m", cand) }
-func (k keys) jobPairs(ref string) string   { return k.in(k.shard(ref), "mj", ref) }
-func (k keys) df(shard int) string          { return k.in(shard, "df") }
-func (k keys) counts(shard int) string      { return k.in(shard, "n") }
-func (k keys) meta() string                 { return k.prefix + ":meta" }
-func (k keys) log(shard int) string         { return k.in(shard, "log") }
-func (k keys) jobShard(ref string) int      { return k.shard(ref) }
-func (k keys) candidateShard(id string) int { return k.shard(id) }
+func (k keys) job(ref string) string                { return k.in(k.shard(ref), "j", ref) }
+func (k keys) candidate(id string) string           { return k.in(k.shard(id), "c", id) }
+func (k keys) campaign(id string) string            { return k.in(k.shard(id), "cp", id) }
+func (k keys) tombstone(id string) string           { return k.in(k.shard(id), "w", pseudonym(id)) }
+func (k keys) ledger(cand string) string            { return k.in(k.shard(cand), "m", cand) }
+func (k keys) jobPairs(ref string) string           { return k.in(k.shard(ref), "mj", ref) }
+func (k keys) df(shard int) string                  { return k.in(shard, "df") }
+func (k keys) counts(shard int) string              { return k.in(shard, "n") }
+func (k keys) meta() string                         { return k.prefix + ":meta" }
+func (k keys) expiry(shard int, kind string) string { return k.in(shard, "x"+kind) }
+func (k keys) log(shard int) string                 { return k.in(shard, "log") }
+func (k keys) jobShard(ref string) int              { return k.shard(ref) }
+func (k keys) candidateShard(id string) int         { return k.shard(id) }
 
 // Index keys: kind is "j" (jobs) or "c" (candidates).
 func (k keys) skillIndex(shard int, kind, campaign, tok string) string {

@@ -247,3 +247,38 @@ func (r *Redis) Campaigns(ctx context.Context, ids []string) (map[string]matcher
 	}
 	return out, nil
 }
+
+// StoredVersion returns the id of the event last applied to a job (kind
+// 'j', id "company/job") or candidate ('c'), and its status: "open" or
+// "closed" for a job, "registered" or "withdrawn" for a candidate, "" when
+// nothing is held. It serves audits and the fault suite.
+func (r *Redis) StoredVersion(ctx context.Context, kind byte, id string) (eventID, status string, err error) {
+	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		if kind == 'j' {
+			p.HMGet(ctx, r.k.job(id), "e", "st")
+		} else {
+			p.HMGet(ctx, r.k.candidate(id), "e", "st")
+			p.HMGet(ctx, r.k.tombstone(id), "e", "st")
+		}
+	})
+	if err != nil {
+		return "", "", unavailable("read version", err)
+	}
+	v := cmds[0].(*redis.SliceCmd).Val()
+	e, _ := v[0].(string)
+	st, _ := v[1].(string)
+	switch {
+	case kind == 'j' && st == "o":
+		return e, "open", nil
+	case kind == 'j' && st == "c":
+		return e, "closed", nil
+	case kind == 'c' && e != "":
+		return e, "registered", nil
+	case kind == 'c':
+		t := cmds[1].(*redis.SliceCmd).Val()
+		if te, _ := t[0].(string); te != "" {
+			return te, "withdrawn", nil
+		}
+	}
+	return "", "", nil
+}

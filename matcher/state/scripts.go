@@ -11,13 +11,13 @@ import "github.com/redis/go-redis/v9"
 // Every applied change is appended to the shard's change log (a stream),
 // which replicas follow to keep their in-memory mirrors in step.
 //
-// KEYS: record, df, counts, tombstone, change log, then nrem index keys to
-// leave and nadd index keys to join.
+// KEYS: record, df, counts, tombstone, change log, expiry set, then nrem
+// index keys to leave and nadd index keys to join.
 // ARGV: 1 time (20-digit nanoseconds), 2 event id, 3 expected revision (""
 // when absent), 4 mode (put|close|erase), 5 features JSON, 6 member, 7 kind
 // (j|c), 8 nrem, 9 nadd, 10 ndec, 11 ninc, 12 was active (1|0), 13 tombstone
-// TTL seconds, 14 change log length, then ndec tokens to decrement and ninc
-// tokens to increment.
+// TTL seconds, 14 change log length, 15 expiry (unix ms; "" = none), then
+// ndec tokens to decrement and ninc tokens to increment.
 // Returns {status, revision}: status is applied, current or stale; or
 // {conflict, revision, status, features} when the record is not at the
 // expected revision, so that the caller can rebuild the change without
@@ -38,9 +38,9 @@ if (cr or '') ~= ARGV[3] then
   return {'conflict', cr or '', x[1] or '', x[2] or ''}
 end
 local nrem, nadd = tonumber(ARGV[8]), tonumber(ARGV[9])
-for i = 1, nrem do redis.call('SREM', KEYS[5 + i], ARGV[6]) end
-for i = 1, nadd do redis.call('SADD', KEYS[5 + nrem + i], ARGV[6]) end
-local a = 15
+for i = 1, nrem do redis.call('SREM', KEYS[6 + i], ARGV[6]) end
+for i = 1, nadd do redis.call('SADD', KEYS[6 + nrem + i], ARGV[6]) end
+local a = 16
 for i = 1, tonumber(ARGV[10]) do
   if redis.call('HINCRBY', KEYS[2], ARGV[a], -1) <= 0 then redis.call('HDEL', KEYS[2], ARGV[a]) end
   a = a + 1
@@ -65,6 +65,11 @@ else
   redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[4], 't', t, 'e', e, 'r', rev)
   redis.call('EXPIRE', KEYS[4], ARGV[13])
+end
+if now and ARGV[15] ~= '' then
+  redis.call('ZADD', KEYS[6], ARGV[15], ARGV[6])
+else
+  redis.call('ZREM', KEYS[6], ARGV[6])
 end
 local op = 'r'
 if now then op = 'p' end

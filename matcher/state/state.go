@@ -35,6 +35,12 @@ type Config struct {
 	// the kind of change; never a profile) stays in the change log.
 	// Default one hour.
 	LogRetention time.Duration
+	// Retention is how long a candidate's profile is kept after their last
+	// registration; then ExpiredCandidates lists them for erasure. Zero
+	// keeps profiles until withdrawal.
+	Retention time.Duration
+	// Now returns the current time. Default time.Now.
+	Now func() time.Time
 	// Logger receives errors about stored records that cannot be read.
 	// Default slog.Default().
 	Logger *slog.Logger
@@ -55,6 +61,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.LogLength == 0 {
 		c.LogLength = 10000
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	if c.LogRetention == 0 {
 		c.LogRetention = time.Hour
@@ -125,6 +134,29 @@ func (r *Redis) Init(ctx context.Context) error {
 // the record is repaired or deleted.
 func (r *Redis) corrupt(id string, err error) {
 	r.cfg.Logger.Error("stored record cannot be decoded; skipping it", "entity", id, "error", err)
+}
+
+func (r *Redis) now() time.Time { return r.cfg.Now() }
+
+// ExpiredCandidates returns up to limit candidates whose retention ran out
+// by now.
+func (r *Redis) ExpiredCandidates(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+		for sh := 0; sh < r.cfg.Shards; sh++ {
+			p.ZRangeByScore(ctx, r.k.expiry(sh, "c"), &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10), Count: int64(limit)})
+		}
+	})
+	if err != nil {
+		return nil, unavailable("read expired candidates", err)
+	}
+	var out []string
+	for _, c := range cmds {
+		out = append(out, c.(*redis.StringSliceCmd).Val()...)
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }
 
 // Client returns the underlying client.
@@ -219,15 +251,19 @@ func (r *Redis) applyArgs(c change, old record, v matcher.Version) ([]string, []
 	rem, add := diff(c.oldKeys, c.newKeys)
 	dec, inc := diff(c.oldToks, c.newToks)
 	keys := make([]string, 0, 5+len(rem)+len(add))
-	keys = append(keys, c.record, r.k.df(c.shard), r.k.counts(c.shard), c.tombstone, r.k.log(c.shard))
+	keys = append(keys, c.record, r.k.df(c.shard), r.k.counts(c.shard), c.tombstone, r.k.log(c.shard), r.k.expiry(c.shard, c.kind))
 	keys = append(append(keys, rem...), add...)
 	was := "0"
 	if old.active {
 		was = "1"
 	}
-	args := make([]any, 0, 14+len(dec)+len(inc))
+	expiry := ""
+	if c.kind == "c" && c.mode == "put" && r.cfg.Retention > 0 {
+		expiry = strconv.FormatInt(r.now().Add(r.cfg.Retention).UnixMilli(), 10)
+	}
+	args := make([]any, 0, 15+len(dec)+len(inc))
 	args = append(args, versionTime(v.Time), v.EventID, old.rev, c.mode, string(c.features), c.member, c.kind,
-		len(rem), len(add), len(dec), len(inc), was, int64(r.cfg.TombstoneTTL/time.Second), r.cfg.LogLength)
+		len(rem), len(add), len(dec), len(inc), was, int64(r.cfg.TombstoneTTL/time.Second), r.cfg.LogLength, expiry)
 	for _, t := range dec {
 		args = append(args, t)
 	}

@@ -1,0 +1,597 @@
+//go:build chaos
+
+// Package chaos is talentmatch's fault suite (make chaos): real nats-server,
+// redis-server and two matchd child processes, a seeded workload driven
+// through NATS while processes are killed, restarted and paused, and a
+// comparison of what subscribers saw with an oracle computed offline by
+// the matcher's own code from the final inputs.
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/talentmatch/talentmatch/events"
+	"github.com/talentmatch/talentmatch/internal/redisserver"
+	"github.com/talentmatch/talentmatch/matcher"
+	"github.com/talentmatch/talentmatch/matcher/state"
+	"github.com/talentmatch/talentmatch/matcher/taxonomy"
+)
+
+const (
+	families     = 16
+	famSkills    = 6
+	candidates   = 500
+	threshold    = matcher.DefaultMinScore
+	prefix       = "talentmatch"
+	shards       = 4
+	publishEvery = 25 * time.Millisecond
+)
+
+// event is one inbound event of the workload.
+type event struct {
+	typ, id, eventID string
+	at               time.Time
+	data             any
+	kind             byte // 'j' or 'c'
+	key              string
+}
+
+// workload is the seeded list of events and the probes' parts.
+type workload struct {
+	events   []event
+	famToks  [][]string // the skills of each family
+	probeJob event
+}
+
+// unrelatedSkills picks n curated skills none of which gives credit for
+// another, so that job families do not overlap and scores stay bimodal:
+// a pair is clearly matched or clearly not, whatever the rarity weights.
+func unrelatedSkills(tax *taxonomy.Taxonomy, n int) []*taxonomy.Skill {
+	var out []*taxonomy.Skill
+	taken := map[int32]bool{}
+	for i := int32(0); i < int32(tax.NumSkills()) && len(out) < n; i++ {
+		if taken[i] || len(tax.SkillAt(i).Labels) < 2 {
+			continue
+		}
+		ok := true
+		for _, r := range append(tax.RelatedSkills(i), tax.CoveredSkills(i)...) {
+			if taken[r.Index] {
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		taken[i] = true
+		for _, r := range append(tax.RelatedSkills(i), tax.CoveredSkills(i)...) {
+			taken[r.Index] = true
+		}
+		out = append(out, tax.SkillAt(i))
+	}
+	return out
+}
+
+func newWorkload(seed uint64) *workload {
+	tax := taxonomy.Default()
+	r := rand.New(rand.NewPCG(seed, 7))
+	skills := unrelatedSkills(tax, (families+1)*famSkills)
+	w := &workload{}
+	for f := 0; f <= families; f++ {
+		var toks []string
+		for _, s := range skills[f*famSkills : (f+1)*famSkills] {
+			toks = append(toks, s.Label)
+		}
+		w.famToks = append(w.famToks, toks)
+	}
+	t0 := time.Now().Add(-time.Hour)
+	n := 0
+	add := func(typ, id string, kind byte, key string, data any) {
+		n++
+		w.events = append(w.events, event{typ: typ, id: id, eventID: fmt.Sprintf("ev-%05d", n), at: t0.Add(time.Duration(n) * time.Millisecond),
+			data: data, kind: kind, key: key})
+	}
+	for _, c := range []string{"camp-a", "camp-b"} {
+		add(events.TypeCampaignOpened, c, 0, "", matcher.Campaign{CampaignID: c, Name: c, StartsAt: t0, EndsAt: t0.Add(48 * time.Hour)})
+	}
+	camps := [][]string{nil, {"camp-a"}, {"camp-a", "camp-b"}}
+	job := func(f, k int, cs []string) matcher.Job {
+		return matcher.Job{JobID: fmt.Sprintf("job-%d-%d", f, k), CompanyID: fmt.Sprintf("co-%d", f), CompanyName: "Chaos Co", Title: "Role",
+			RequiredSkills: w.famToks[f], Industries: []string{"software"}, CampaignIDs: cs}
+	}
+	for f := 0; f < families; f++ {
+		for k := 0; k < 3; k++ {
+			j := job(f, k, camps[k])
+			add(events.TypeJobPosted, j.CompanyID, 'j', j.CompanyID+"/"+j.JobID, j)
+		}
+	}
+	// the probe family's job, used to time recovery after each fault
+	pj := job(families, 0, nil)
+	add(events.TypeJobPosted, pj.CompanyID, 'j', pj.CompanyID+"/"+pj.JobID, pj)
+	w.probeJob = w.events[len(w.events)-1]
+	cand := func(id string, f int, strong bool, cs []string) matcher.Candidate {
+		var sk []string
+		if strong {
+			sk = append(sk, w.famToks[f][:famSkills-1]...) // 5 of 6: ~0.67
+		} else {
+			sk = append(sk, w.famToks[f][0], w.famToks[(f+1)%families][0]) // 1 of 6: ~0.13
+		}
+		return matcher.Candidate{CandidateID: id, Skills: sk, Degree: matcher.DegreeMaster, CampaignIDs: cs, ConsentToMatch: true}
+	}
+	for i := 0; i < candidates; i++ {
+		c := cand(fmt.Sprintf("cand-%d", i), i%families, r.IntN(5) != 0, camps[i%3])
+		add(events.TypeCandidateRegistered, c.CandidateID, 'c', c.CandidateID, c)
+		switch {
+		case i%7 == 3: // update: another family, strong or weak
+			c := cand(c.CandidateID, r.IntN(families), r.IntN(2) == 0, camps[(i+1)%3])
+			add(events.TypeCandidateRegistered, c.CandidateID, 'c', c.CandidateID, c)
+		case i%9 == 5: // withdrawal
+			add(events.TypeCandidateWithdrawn, c.CandidateID, 'c', c.CandidateID, matcher.CandidateWithdrawn{CandidateID: c.CandidateID})
+		}
+		if i%40 == 20 { // a job is re-posted in other campaigns, or closed
+			f := r.IntN(families)
+			if i%80 == 20 {
+				j := job(f, 1, camps[r.IntN(3)])
+				add(events.TypeJobPosted, j.CompanyID, 'j', j.CompanyID+"/"+j.JobID, j)
+			} else {
+				add(events.TypeJobClosed, fmt.Sprintf("co-%d", f), 'j', fmt.Sprintf("co-%d/job-%d-2", f, f), matcher.JobClosed{JobID: fmt.Sprintf("job-%d-2", f), CompanyID: fmt.Sprintf("co-%d", f)})
+			}
+		}
+	}
+	return w
+}
+
+// env is the running system.
+type env struct {
+	nats    *proc
+	natsURL string
+	redis   *redisProc
+	matchd  []*proc
+	http    []string
+}
+
+func startEnv(t *testing.T) *env {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	matchdBin := build(t, bin, "github.com/talentmatch/talentmatch/cmd/matchd", "matchd")
+	natsBin := build(t, bin, "github.com/nats-io/nats-server/v2", "nats-server")
+	logf, err := os.Create(filepath.Join(os.TempDir(), "talentmatch-chaos.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logf.Close() })
+	e := &env{}
+	port := freePort(t)
+	e.natsURL = fmt.Sprintf("nats://127.0.0.1:%d", port)
+	e.nats = &proc{name: "nats-server", bin: natsBin, log: logf,
+		args: []string{"-a", "127.0.0.1", "-p", fmt.Sprint(port), "-js", "-sd", filepath.Join(dir, "nats"), "-n", "chaos"}}
+	e.nats.start(t)
+	waitNATS(t, e.natsURL, 20*time.Second)
+	srv, err := redisserver.Start(context.Background(), redisserver.Options{Dir: filepath.Join(dir, "redis"), AppendOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.redis = &redisProc{srv: srv}
+	for i := 0; i < 2; i++ {
+		addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		p := &proc{name: fmt.Sprintf("matchd-%d", i+1), bin: matchdBin, log: logf, args: []string{
+			"-nats-url", e.natsURL, "-redis-url", srv.URL(), "-http-addr", addr, "-data-dir", filepath.Join(dir, fmt.Sprint("m", i)),
+			"-shards", fmt.Sprint(shards), "-top-k", "1000", "-ack-wait", "3s", "-retry-backoff", "200ms,500ms,1s,2s",
+			"-max-deliver", "1000", "-workers", "32", "-log-level", "warn"}}
+		p.start(t)
+		e.matchd = append(e.matchd, p)
+		e.http = append(e.http, addr)
+		waitHTTP(t, "http://"+addr+"/readyz", 60*time.Second)
+	}
+	t.Cleanup(func() {
+		for _, m := range e.matchd {
+			m.term()
+		}
+		e.redis.srv.Stop()
+		e.nats.term()
+	})
+	return e
+}
+
+// fault is one measured disruption.
+type fault struct {
+	name       string
+	at         time.Duration
+	recoveryMS float64
+	note       string
+}
+
+// sawMatch is a match event as the subscriber saw it.
+type sawMatch struct {
+	kind string
+	m    matcher.Match
+	at   time.Time
+}
+
+func TestChaos(t *testing.T) {
+	start := time.Now()
+	w := newWorkload(42)
+	e := startEnv(t)
+	ctx := context.Background()
+	nc, err := nats.Connect(e.natsURL, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+
+	// The subscriber: every match event, in stream order.
+	var mu sync.Mutex
+	var seen []sawMatch
+	probeSeen := make(chan string, 64)
+	cons, err := js.OrderedConsumer(ctx, events.StreamMatches, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		env, m, err := events.DecodeMatch(msg.Data())
+		if err != nil {
+			return
+		}
+		kind := "created"
+		if env.Type == events.TypeMatchRetracted {
+			kind = "retracted"
+		}
+		mu.Lock()
+		seen = append(seen, sawMatch{kind, m, time.Now()})
+		mu.Unlock()
+		if kind == "created" && strings.HasPrefix(m.CandidateID, "probe-") {
+			probeSeen <- m.CandidateID
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Stop()
+
+	// publish sends an event until JetStream stores it; dup sends it again
+	// under another message id, so that it reaches matchd.
+	published := 0
+	publish := func(ev event, msgID string) {
+		for attempt := 0; ; attempt++ {
+			msg, err := events.InboundMsg(ev.typ, ev.id, ev.eventID, "/chaos", ev.at, ev.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg.Header.Set(events.HeaderMsgID, msgID)
+			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			_, err = js.PublishMsg(pctx, msg)
+			cancel()
+			if err == nil {
+				published++
+				return
+			}
+			if attempt > 300 {
+				t.Errorf("publish %s: %v", ev.eventID, err)
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	probes := 0
+	probe := func() float64 {
+		probes++
+		id := fmt.Sprintf("probe-%d", probes)
+		c := matcher.Candidate{CandidateID: id, Skills: w.famToks[families][:famSkills-1], ConsentToMatch: true, Degree: matcher.DegreeMaster}
+		ev := event{typ: events.TypeCandidateRegistered, id: id, eventID: "ev-" + id, at: time.Now().Add(-time.Minute), data: c, kind: 'c', key: id}
+		w.events = append(w.events, ev)
+		t0 := time.Now()
+		publish(ev, ev.eventID)
+		for {
+			select {
+			case got := <-probeSeen:
+				if got == id {
+					return float64(time.Since(t0).Microseconds()) / 1000
+				}
+			case <-time.After(90 * time.Second):
+				t.Errorf("no match for %s: the system did not recover", id)
+				return -1
+			}
+		}
+	}
+
+	// The faults, while the workload is being published.
+	workStart := time.Now()
+	var faults []fault
+	var rssBefore, rssDuringPause int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		wait := func(d time.Duration) { time.Sleep(d) }
+		since := func() time.Duration { return time.Since(workStart).Round(time.Second) }
+		wait(3 * time.Second)
+		at := since()
+		e.matchd[0].kill()
+		wait(time.Second)
+		e.matchd[0].start(t)
+		faults = append(faults, fault{name: "SIGKILL matchd-1, restart after 1s", at: at, recoveryMS: probe()})
+
+		wait(2 * time.Second)
+		at = since()
+		e.redis.restart(t)
+		faults = append(faults, fault{name: "restart Redis (AOF)", at: at, recoveryMS: probe()})
+
+		wait(2 * time.Second)
+		at = since()
+		e.matchd[1].kill()
+		e.matchd[1].start(t)
+		faults = append(faults, fault{name: "SIGKILL matchd-2, restart at once", at: at, recoveryMS: probe()})
+
+		wait(2 * time.Second)
+		at = since()
+		e.nats.term()
+		e.nats.start(t)
+		faults = append(faults, fault{name: "restart NATS (JetStream on disk)", at: at, recoveryMS: probe()})
+
+		wait(2 * time.Second)
+		rssBefore = max(e.matchd[0].rss(), e.matchd[1].rss())
+		at = since()
+		if err := e.redis.srv.Pause(); err != nil {
+			t.Error(err)
+		}
+		pauseEnd := time.Now().Add(8 * time.Second) // longer than the 3s ack wait
+		for time.Now().Before(pauseEnd) {
+			rssDuringPause = max(rssDuringPause, e.matchd[0].rss(), e.matchd[1].rss())
+			time.Sleep(200 * time.Millisecond)
+		}
+		e.redis.srv.Resume()
+		faults = append(faults, fault{name: "pause Redis 8s (SIGSTOP > ack wait)", at: at, recoveryMS: probe(),
+			note: fmt.Sprintf("matchd RSS %d MB before, %d MB max while paused", rssBefore>>20, rssDuringPause>>20)})
+
+		wait(2 * time.Second)
+		at = since()
+		e.matchd[0].kill()
+		e.matchd[1].kill()
+		e.matchd[0].start(t)
+		e.matchd[1].start(t)
+		faults = append(faults, fault{name: "SIGKILL both matchd, restart", at: at, recoveryMS: probe()})
+	}()
+
+	// The workload: every event twice, and some pairs of one entity's
+	// events out of order.
+	r := rand.New(rand.NewPCG(42, 9))
+	order := make([]int, len(w.events))
+	for i := range order {
+		order[i] = i
+	}
+	for i := 1; i < len(order); i++ {
+		if w.events[order[i]].key != "" && w.events[order[i]].key == w.events[order[i-1]].key && r.IntN(2) == 0 {
+			order[i], order[i-1] = order[i-1], order[i]
+		}
+	}
+	base := len(w.events)
+	for _, i := range order[:base] {
+		ev := w.events[i]
+		publish(ev, ev.eventID)
+		publish(ev, "dup-"+ev.eventID)
+		time.Sleep(publishEvery)
+	}
+	workloadFor := time.Since(workStart)
+	<-done
+
+	// Quiescence: matchd has handled everything, the subscriber has seen
+	// every match event stored.
+	waitQuiet(t, js)
+	settle(t, js, &mu, &seen)
+
+	// The oracle and the comparison.
+	tax := taxonomy.Default()
+	norm := matcher.NewNormalizer(tax)
+	scorer := matcher.NewScorer(tax, matcher.ScoreConfig{})
+	final := map[string]event{}
+	for _, ev := range w.events {
+		if ev.key == "" {
+			continue
+		}
+		if cur, ok := final[ev.key]; !ok || ev.at.After(cur.at) || (ev.at.Equal(cur.at) && ev.eventID > cur.eventID) {
+			final[ev.key] = ev
+		}
+	}
+	var jobs []*matcher.JobFeatures
+	var cands []*matcher.CandidateFeatures
+	closedJobs, withdrawn := map[string]bool{}, map[string]bool{}
+	for key, ev := range final {
+		switch ev.typ {
+		case events.TypeJobPosted:
+			j := ev.data.(matcher.Job)
+			jobs = append(jobs, norm.Job(&j))
+		case events.TypeJobClosed:
+			closedJobs[key] = true
+		case events.TypeCandidateRegistered:
+			c := ev.data.(matcher.Candidate)
+			cands = append(cands, norm.Candidate(&c))
+		case events.TypeCandidateWithdrawn:
+			withdrawn[key] = true
+		}
+	}
+	df := map[string]int64{}
+	for _, j := range jobs {
+		for _, s := range j.Skills() {
+			df[s]++
+		}
+	}
+	for _, c := range cands {
+		for _, s := range c.Skills {
+			df[s]++
+		}
+	}
+	n := int64(len(jobs) + len(cands))
+	weights := func(tok string) float64 { return scorer.Weight(df[tok], n) }
+	expected := map[string]string{} // match id → campaign
+	near := 0
+	for _, j := range jobs {
+		for _, c := range cands {
+			shared := matcher.SharedCampaigns(j, c)
+			if len(shared) == 0 || !matcher.Eligible(j, c, time.Now()) {
+				continue
+			}
+			s := scorer.Score(j, c, weights).Score
+			if s > threshold-0.1 && s < threshold+0.1 {
+				near++
+			}
+			if s >= threshold {
+				expected[matcher.MatchID(matcher.Pair{Job: j.Ref(), CandidateID: c.CandidateID})] = shared[0]
+			}
+		}
+	}
+
+	// What the subscriber saw.
+	mu.Lock()
+	active := map[string]matcher.Match{}
+	dups := 0
+	for _, s := range seen {
+		if s.kind == "created" {
+			if _, ok := active[s.m.MatchID]; ok {
+				dups++
+			}
+			active[s.m.MatchID] = s.m
+		} else {
+			delete(active, s.m.MatchID)
+		}
+	}
+	createdN := 0
+	for _, s := range seen {
+		if s.kind == "created" {
+			createdN++
+		}
+	}
+	totalSeen := len(seen)
+	mu.Unlock()
+	missing, extra, leftover := 0, 0, 0
+	for id := range expected {
+		if _, ok := active[id]; !ok {
+			missing++
+		}
+	}
+	for id, m := range active {
+		if _, ok := expected[id]; !ok {
+			extra++
+			if withdrawn[m.CandidateID] || closedJobs[m.CompanyID+"/"+m.JobID] {
+				leftover++
+			}
+		}
+	}
+
+	// Lost inputs: every entity's stored version is its newest event.
+	rdb := redis.NewClient(&redis.Options{Addr: e.redis.srv.Addr()})
+	defer rdb.Close()
+	st, err := state.New(rdb, state.Config{Prefix: prefix, Shards: shards})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost := 0
+	for key, ev := range final {
+		got, status, err := st.StoredVersion(ctx, ev.kind, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{events.TypeJobPosted: "open", events.TypeJobClosed: "closed",
+			events.TypeCandidateRegistered: "registered", events.TypeCandidateWithdrawn: "withdrawn"}[ev.typ]
+		if got != ev.eventID || status != want {
+			lost++
+			if lost <= 5 {
+				t.Logf("%s: stored %s (%s), newest event %s (%s)", key, got, status, ev.eventID, want)
+			}
+		}
+	}
+	dlq := streamMsgs(t, js, events.StreamDLQ)
+
+	// The report.
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nfault suite: %d events (each published twice, some out of order), %d publishes over %.0fs; %d match events seen (%d created)\n",
+		len(w.events), published, workloadFor.Seconds(), totalSeen, createdN)
+	fmt.Fprintf(&b, "\n%-42s %6s %12s  %s\n", "fault", "at", "recovery", "")
+	for _, f := range faults {
+		fmt.Fprintf(&b, "%-42s %5ds %9.0f ms  %s\n", f.name, int(f.at.Seconds()), f.recoveryMS, f.note)
+	}
+	fmt.Fprintf(&b, "\n%-48s %6d\n", "inputs lost (stored version ≠ newest event)", lost)
+	fmt.Fprintf(&b, "%-48s %6d\n", "matches expected by the oracle", len(expected))
+	fmt.Fprintf(&b, "%-48s %6d\n", "missing matches", missing)
+	fmt.Fprintf(&b, "%-48s %6d\n", "matches not expected (extra)", extra)
+	fmt.Fprintf(&b, "%-48s %6d\n", "duplicate created events for a pair", dups)
+	fmt.Fprintf(&b, "%-48s %6d\n", "matches left for withdrawn candidates/closed jobs", leftover)
+	fmt.Fprintf(&b, "%-48s %6d\n", "dead letters", dlq)
+	fmt.Fprintf(&b, "%-48s %6d\n", "pairs within 0.1 of the threshold (should be 0)", near)
+	fmt.Fprintf(&b, "%-48s %6.0fs\n", "suite time", time.Since(start).Seconds())
+	t.Log(b.String())
+	os.WriteFile(filepath.Join(os.TempDir(), "talentmatch-chaos-report.txt"), []byte(b.String()), 0o644)
+
+	for name, v := range map[string]int{"lost inputs": lost, "missing matches": missing, "extra matches": extra,
+		"duplicate created events": dups, "matches left for withdrawn or closed": leftover, "dead letters": dlq} {
+		if v != 0 {
+			t.Errorf("%s: %d, want 0", name, v)
+		}
+	}
+	if len(expected) < 200 {
+		t.Errorf("only %d expected matches: the workload is too thin to prove anything", len(expected))
+	}
+	if rssDuringPause > rssBefore+200<<20 {
+		t.Errorf("matchd memory grew from %d MB to %d MB while Redis was paused", rssBefore>>20, rssDuringPause>>20)
+	}
+}
+
+// waitQuiet waits until the consumer has nothing pending or unacknowledged.
+func waitQuiet(t *testing.T, js jetstream.JetStream) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(3 * time.Minute)
+	for time.Now().Before(deadline) {
+		c, err := js.Consumer(ctx, events.StreamIn, "matchd")
+		if err == nil {
+			if info, err := c.Info(ctx); err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.NumRedelivered == 0 {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("matchd did not finish the workload")
+}
+
+// settle waits until the subscriber has seen every stored match event.
+func settle(t *testing.T, js jetstream.JetStream, mu *sync.Mutex, seen *[]sawMatch) {
+	t.Helper()
+	want := streamMsgs(t, js, events.StreamMatches)
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := len(*seen)
+		mu.Unlock()
+		if n >= want {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("subscriber saw fewer match events than stored (%d)", want)
+}
+
+func streamMsgs(t *testing.T, js jetstream.JetStream, name string) int {
+	t.Helper()
+	s, err := js.Stream(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(info.State.Msgs)
+}
+
+var _ = sort.Strings
