@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -88,7 +89,7 @@ func consumeAck(ctx context.Context, js jetstream.JetStream, n int) (float64, er
 	defer it.Stop()
 	start := time.Now()
 	for i := 0; i < n; i++ {
-		m, err := it.Next()
+		m, err := next(it)
 		if err != nil {
 			return 0, err
 		}
@@ -166,7 +167,7 @@ func barePipeline(ctx context.Context, js jetstream.JetStream, rdb redis.Univers
 		}()
 	}
 	for i := 0; i < n; i++ {
-		m, err := it.Next()
+		m, err := next(it)
 		if err != nil {
 			close(ch)
 			wg.Wait()
@@ -183,6 +184,18 @@ func barePipeline(ctx context.Context, js jetstream.JetStream, rdb redis.Univers
 		rdb.Del(ctx, k, k+":s")
 	}
 	return float64(n) / el.Seconds(), firstErr
+}
+
+// next returns the next message, riding out missed heartbeats: on a
+// saturated machine the server's idle heartbeat can arrive late.
+func next(it jetstream.MessagesContext) (jetstream.Msg, error) {
+	for tries := 0; ; tries++ {
+		m, err := it.Next()
+		if errors.Is(err, jetstream.ErrNoHeartbeat) && tries < 10 {
+			continue
+		}
+		return m, err
+	}
 }
 
 func redisPipelined(ctx context.Context, rdb redis.UniversalClient) (float64, error) {

@@ -37,7 +37,7 @@ const (
 	threshold    = matcher.DefaultMinScore
 	prefix       = "talentmatch"
 	shards       = 4
-	publishEvery = 25 * time.Millisecond
+	publishEvery = 45 * time.Millisecond
 )
 
 // event is one inbound event of the workload.

@@ -248,13 +248,28 @@ const readBatch = 1000
 
 // Run follows every shard's change log until ctx ends, serving Sync.
 func (f *Follower) Run(ctx context.Context) error {
+	// One reader follows every shard's log with one XREAD on a single
+	// Redis; in a cluster, where the logs live on different nodes, each
+	// shard has its own reader.
+	var groups [][]int
+	if _, cluster := f.r.rdb.(*redis.ClusterClient); cluster {
+		for sh := 0; sh < f.r.cfg.Shards; sh++ {
+			groups = append(groups, []int{sh})
+		}
+	} else {
+		all := make([]int, f.r.cfg.Shards)
+		for sh := range all {
+			all[sh] = sh
+		}
+		groups = [][]int{all}
+	}
 	var wg sync.WaitGroup
-	for sh := 0; sh < f.r.cfg.Shards; sh++ {
+	for _, g := range groups {
 		wg.Add(1)
-		go func(sh int) { // exits when ctx ends
+		go func(g []int) { // exits when ctx ends
 			defer wg.Done()
-			f.follow(ctx, sh)
-		}(sh)
+			f.follow(ctx, g)
+		}(g)
 	}
 	wg.Add(1)
 	go func() { // exits when ctx ends
@@ -270,32 +285,50 @@ func (f *Follower) Run(ctx context.Context) error {
 	return nil
 }
 
-// follow tails one shard's log.
-func (f *Follower) follow(ctx context.Context, sh int) {
-	key := f.r.k.log(sh)
+// follow tails the logs of a group of shards.
+func (f *Follower) follow(ctx context.Context, shards []int) {
 	backoff := 100 * time.Millisecond
+	byKey := map[string]int{}
+	for _, sh := range shards {
+		byKey[f.r.k.log(sh)] = sh
+	}
 	for ctx.Err() == nil {
-		f.mu.Lock()
-		from, reload := f.applied[sh], f.reload[sh]
-		f.mu.Unlock()
-		if reload {
-			if err := f.load(ctx, sh); err != nil {
-				f.wait(ctx, &backoff, "reload shard", sh, err)
+		reloaded := false
+		for _, sh := range shards {
+			f.mu.Lock()
+			reload := f.reload[sh]
+			f.mu.Unlock()
+			if reload {
+				reloaded = true
+				if err := f.load(ctx, sh); err != nil {
+					f.wait(ctx, &backoff, "reload shard", sh, err)
+				}
 			}
+		}
+		if reloaded {
 			continue
 		}
-		res, err := f.r.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{key, from.String()}, Count: readBatch, Block: time.Second}).Result()
+		streams := make([]string, 0, 2*len(shards))
+		f.mu.Lock()
+		for _, sh := range shards {
+			streams = append(streams, f.r.k.log(sh))
+		}
+		for _, sh := range shards {
+			streams = append(streams, f.applied[sh].String())
+		}
+		f.mu.Unlock()
+		res, err := f.r.rdb.XRead(ctx, &redis.XReadArgs{Streams: streams, Count: readBatch, Block: time.Second}).Result()
 		if errors.Is(err, redis.Nil) {
 			continue
 		}
 		if err != nil {
-			f.wait(ctx, &backoff, "read change log", sh, err)
+			f.wait(ctx, &backoff, "read change log", shards[0], err)
 			continue
 		}
 		backoff = 100 * time.Millisecond
 		for _, s := range res {
-			if err := f.applyEntries(ctx, sh, s.Messages); err != nil {
-				f.wait(ctx, &backoff, "apply change log", sh, err)
+			if err := f.applyEntries(ctx, byKey[s.Stream], s.Messages); err != nil {
+				f.wait(ctx, &backoff, "apply change log", byKey[s.Stream], err)
 			}
 		}
 	}
