@@ -5,7 +5,7 @@ export PATH := $(PATH):/usr/local/go/bin
 
 TIER    ?= campaign
 
-.PHONY: all build run demo test chaos bench bench-load vet fmt taxonomy clean
+.PHONY: all build run demo test chaos cluster-test bench bench-load vet fmt taxonomy clean
 
 all: build
 
@@ -26,7 +26,11 @@ test: vet
 
 ## chaos: the fault suite (real nats-server, redis-server and two matchd processes, killed, restarted and paused)
 chaos:
-	$(GO) test -tags chaos -count=1 -timeout 10m -v -run TestChaos ./internal/chaos/
+	$(GO) test -tags chaos -count=1 -timeout 10m -v -run 'TestChaos$$' ./internal/chaos/
+
+## cluster-test: 3-master Redis Cluster, 3-node NATS cluster, 3 matchd; one of each killed during the workload
+cluster-test:
+	$(GO) test -tags chaos -count=1 -timeout 10m -v -run TestCluster ./internal/chaos/
 
 ## bench: Go benchmarks of normalisation, scoring and retrieval (with allocation counts)
 bench:
@@ -50,3 +54,23 @@ taxonomy:
 
 clean:
 	rm -rf bin data
+
+## deploy-check: validate deploy/: both compose files, both kustomize builds, the alert rules (promtool) and NATS configurations (nats-server -t) where installed, and go test ./deploy/
+.PHONY: deploy-check
+deploy-check:
+	@docker compose version >/dev/null 2>&1 || { echo "deploy-check needs the docker compose plugin"; exit 1; }
+	docker compose --env-file deploy/.env.example -f deploy/docker-compose.yml config -q
+	docker compose --env-file deploy/.env.example -f deploy/cluster/docker-compose.yml config -q
+	kubectl kustomize deploy/k8s >/dev/null
+	kubectl kustomize deploy/k8s/cluster >/dev/null
+	@if command -v promtool >/dev/null 2>&1; then \
+		promtool check config deploy/prometheus/prometheus.yml && \
+		promtool check config --syntax-only deploy/cluster/prometheus/prometheus.yml && \
+		promtool test rules deploy/prometheus/alerts_test.yml; \
+	else echo "promtool not installed: alert rules not checked (apt-get install prometheus)"; fi
+	@if command -v nats-server >/dev/null 2>&1; then \
+		set -a; . deploy/.env.example; set +a; \
+		nats-server -c deploy/nats/nats-server.conf -t && \
+		nats-server -c deploy/cluster/nats/nats-server.conf -t; \
+	else echo "nats-server not installed: NATS configurations not checked"; fi
+	$(GO) test -count=1 ./deploy/

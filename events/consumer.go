@@ -41,6 +41,9 @@ type ConsumerConfig struct {
 	Workers int
 	// HandleTimeout bounds the handling of one event. Default 25s.
 	HandleTimeout time.Duration
+	// CampaignTimeout bounds the handling of a campaign event, which
+	// matches or retracts a whole campaign. Default 10 minutes.
+	CampaignTimeout time.Duration
 	// Logger receives the consumer's logs. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -66,6 +69,9 @@ func (c *ConsumerConfig) setDefaults() {
 	}
 	if c.HandleTimeout == 0 {
 		c.HandleTimeout = 25 * time.Second
+	}
+	if c.CampaignTimeout == 0 {
+		c.CampaignTimeout = 10 * time.Minute
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -144,6 +150,12 @@ func NewConsumer(ctx context.Context, js jetstream.JetStream, dec *Decoder, h Ha
 		return nil, fmt.Errorf("create or update consumer %s: %w", cfg.Durable, err)
 	}
 	return &Consumer{js: js, cons: cons, dec: dec, h: h, m: m, cfg: cfg, log: cfg.Logger}, nil
+}
+
+// Info returns the durable consumer's state on the server: pending and
+// unacknowledged events.
+func (c *Consumer) Info(ctx context.Context) (*jetstream.ConsumerInfo, error) {
+	return c.cons.Info(ctx)
 }
 
 // Running reports whether Run is pulling messages.
@@ -230,7 +242,16 @@ func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	typ := in.Envelope.Type
+	if typ == TypeCampaignOpened || typ == TypeCampaignClosed {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), c.cfg.CampaignTimeout)
+		defer cancel()
+	}
+	// A handler that runs longer than half the ack wait tells the server
+	// it is still at work, so that the event is not redelivered meanwhile.
+	stopBeat := heartbeat(msg, c.cfg.AckWait/2)
 	ef, err := c.handle(ctx, in)
+	stopBeat()
 	switch {
 	case err == nil:
 		// A plain ack: were it lost, the redelivered event would find its
@@ -243,6 +264,9 @@ func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
 			return
 		}
 		c.m.EventsTotal.WithLabelValues(typ, ef.Outcome.String()).Inc()
+		if in.Feedback != nil && ef.Outcome == matcher.Applied {
+			c.m.Feedback.WithLabelValues(string(in.Feedback.Feedback)).Inc()
+		}
 		c.m.EventDuration.WithLabelValues(typ).Observe(time.Since(start).Seconds())
 		c.log.Debug("event handled", "type", typ, "event_id", in.Envelope.ID, "outcome", ef.Outcome.String(),
 			"created", ef.Created, "retracted", ef.Retracted, "seconds", time.Since(start).Seconds())
@@ -259,6 +283,34 @@ func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
 		if nerr := msg.NakWithDelay(delay); nerr != nil {
 			c.log.Warn("nak failed; the event will be redelivered after the ack wait", "error", nerr)
 		}
+	}
+}
+
+// heartbeat calls msg.InProgress every interval until stopped. Most
+// events finish long before the first beat, so it costs one timer.
+func heartbeat(msg jetstream.Msg, every time.Duration) (stop func()) {
+	if every <= 0 {
+		return func() {}
+	}
+	var mu sync.Mutex
+	stopped := false
+	var t *time.Timer
+	mu.Lock() // t is set before the first beat reads it
+	defer mu.Unlock()
+	t = time.AfterFunc(every, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
+		}
+		_ = msg.InProgress()
+		t.Reset(every)
+	})
+	return func() {
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
+		t.Stop()
 	}
 }
 
@@ -330,6 +382,8 @@ func (h EngineHandler) Handle(ctx context.Context, in *Inbound) (matcher.Effect,
 		return h.Engine.OpenCampaign(ctx, in.Campaign, v)
 	case in.CampaignClosed != nil:
 		return h.Engine.CloseCampaign(ctx, in.CampaignClosed, v)
+	case in.Feedback != nil:
+		return h.Engine.Feedback(ctx, in.Feedback, v)
 	}
 	return matcher.Effect{}, fmt.Errorf("event %s carries no data: %w", in.Envelope.ID, matcher.ErrInvalid)
 }

@@ -41,6 +41,7 @@ type Inbound struct {
 	CandidateWithdrawn *matcher.CandidateWithdrawn
 	Campaign           *matcher.Campaign
 	CampaignClosed     *matcher.CampaignClosed
+	Feedback           *matcher.Feedback
 }
 
 // Version returns the ordering version of the event.
@@ -178,6 +179,13 @@ func (d *Decoder) Decode(subject string, data []byte) (*Inbound, error) {
 		in.CampaignClosed = new(matcher.CampaignClosed)
 		err = strictUnmarshal(env.Data, in.CampaignClosed)
 		dataID = in.CampaignClosed.CampaignID
+	case TypeFeedbackCandidate, TypeFeedbackCompany:
+		in.Feedback = new(matcher.Feedback)
+		err = strictUnmarshal(env.Data, in.Feedback)
+		in.Feedback.From, dataID = "candidate", in.Feedback.CandidateID
+		if typ == TypeFeedbackCompany {
+			in.Feedback.From, dataID = "company", in.Feedback.CompanyID
+		}
 	}
 	if err != nil {
 		return nil, reject(ReasonInvalid, "data: %v", err)

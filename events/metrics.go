@@ -20,9 +20,17 @@ type Metrics struct {
 	MatchesPublished *prometheus.CounterVec
 	DeadLetters      *prometheus.CounterVec
 	InFlight         prometheus.Gauge
+	Feedback         *prometheus.CounterVec
+	// Gauges sampled by the daemon.
+	ConsumerPending    prometheus.Gauge
+	ConsumerAckPending prometheus.Gauge
+	NATSConnected      prometheus.Gauge
+	RedisUp            prometheus.Gauge
+	MatchesHeld        prometheus.Gauge
 }
 
-var typeLabels = []string{TypeJobPosted, TypeJobClosed, TypeCandidateRegistered, TypeCandidateWithdrawn, TypeCampaignOpened, TypeCampaignClosed, "unknown"}
+var typeLabels = []string{TypeJobPosted, TypeJobClosed, TypeCandidateRegistered, TypeCandidateWithdrawn, TypeCampaignOpened, TypeCampaignClosed,
+	TypeFeedbackCandidate, TypeFeedbackCompany, "unknown"}
 
 // NewMetrics creates the metrics and registers them with reg (when non-nil).
 // Every label combination starts at zero.
@@ -49,6 +57,33 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: "talentmatch", Name: "events_in_flight",
 			Help: "Inbound events received and not yet acknowledged.",
 		}),
+		Feedback: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "talentmatch", Name: "feedback_total",
+			Help: "Feedback events recorded (first of its kind for a pair), by kind: interested, declined, hired.",
+		}, []string{"kind"}),
+		ConsumerPending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "talentmatch", Name: "consumer_pending_messages",
+			Help: "Inbound events in TALENT_IN not yet delivered to the matchd consumer (its lag).",
+		}),
+		ConsumerAckPending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "talentmatch", Name: "consumer_ack_pending_messages",
+			Help: "Inbound events delivered to matchd replicas and not yet acknowledged.",
+		}),
+		NATSConnected: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "talentmatch", Name: "nats_connected",
+			Help: "1 when this replica is connected to NATS.",
+		}),
+		RedisUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "talentmatch", Name: "redis_up",
+			Help: "1 when this replica's last Redis ping succeeded.",
+		}),
+		MatchesHeld: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "talentmatch", Name: "matches_held",
+			Help: "Matches held back by the fair-share caps, over all campaigns.",
+		}),
+	}
+	for _, k := range []string{"interested", "declined", "hired"} {
+		m.Feedback.WithLabelValues(k)
 	}
 	for _, t := range typeLabels {
 		for _, o := range []string{OutcomeApplied, OutcomeDuplicate, OutcomeStale, OutcomeDeadLettered, OutcomeRetried} {
@@ -63,7 +98,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.DeadLetters.WithLabelValues(string(r))
 	}
 	if reg != nil {
-		reg.MustRegister(m.EventsTotal, m.EventDuration, m.MatchesPublished, m.DeadLetters, m.InFlight)
+		reg.MustRegister(m.EventsTotal, m.EventDuration, m.MatchesPublished, m.DeadLetters, m.InFlight, m.Feedback,
+			m.ConsumerPending, m.ConsumerAckPending, m.NATSConnected, m.RedisUp, m.MatchesHeld)
 	}
 	return m
 }

@@ -11,7 +11,7 @@ const (
 
 // Subject filters of the streams.
 var (
-	SubjectsIn      = []string{"talent.jobs.>", "talent.candidates.>", "talent.campaigns.>"}
+	SubjectsIn      = []string{"talent.jobs.>", "talent.candidates.>", "talent.campaigns.>", "talent.feedback.>"}
 	SubjectsMatches = []string{"talent.matches.>"}
 	SubjectsDLQ     = []string{"talent.dlq.>"}
 )
@@ -24,6 +24,8 @@ const (
 	TypeCandidateWithdrawn  = "talentmatch.candidate.withdrawn.v1"
 	TypeCampaignOpened      = "talentmatch.campaign.opened.v1"
 	TypeCampaignClosed      = "talentmatch.campaign.closed.v1"
+	TypeFeedbackCandidate   = "talentmatch.feedback.candidate.v1"
+	TypeFeedbackCompany     = "talentmatch.feedback.company.v1"
 	TypeMatchCreated        = "talentmatch.match.created.v1"
 	TypeMatchRetracted      = "talentmatch.match.retracted.v1"
 )
@@ -55,6 +57,8 @@ var routes = []route{
 	{"talent.candidates.withdrawn", TypeCandidateWithdrawn, "candidate_id"},
 	{"talent.campaigns.opened", TypeCampaignOpened, "campaign_id"},
 	{"talent.campaigns.closed", TypeCampaignClosed, "campaign_id"},
+	{"talent.feedback.candidate", TypeFeedbackCandidate, "candidate_id"},
+	{"talent.feedback.company", TypeFeedbackCompany, "company_id"},
 }
 
 // InboundSubject returns the subject an event of type typ about id is

@@ -18,6 +18,12 @@ type Config struct {
 	// TopK is the most matches one event creates per campaign, unless the
 	// campaign overrides it. Default 20.
 	TopK int
+	// JobHourlyCap is the most new matches one job receives per hour in a
+	// campaign, and CandidateDailyCap the most one candidate receives per
+	// day, unless the campaign overrides them. Matches past a cap are held
+	// and released in score order as room appears. 0 means no cap.
+	JobHourlyCap      int
+	CandidateDailyCap int
 	// Logger receives the engine's logs. Default slog.Default().
 	Logger *slog.Logger
 	// Now returns the current time. Default time.Now.
@@ -52,6 +58,9 @@ func (c *Config) Validate() error {
 	}
 	if c.TopK < 1 {
 		return fmt.Errorf("top-k %d is below 1", c.TopK)
+	}
+	if c.JobHourlyCap < 0 || c.CandidateDailyCap < 0 {
+		return fmt.Errorf("caps %d/hour per job and %d/day per candidate: use 0 for no cap", c.JobHourlyCap, c.CandidateDailyCap)
 	}
 	return nil
 }
@@ -110,14 +119,22 @@ func (e *Engine) policy(c CampaignState) (float64, int) {
 }
 
 // attribute picks the campaign a pair's match belongs to: the first shared
-// campaign, in id order, that is not closed. The open pool is always open.
-func attribute(shared []string, camps map[string]CampaignState) string {
+// campaign, in id order, that is live at now. The open pool is always live;
+// a campaign not yet opened, not yet started, closed or past its end takes
+// no matches.
+func attribute(shared []string, camps map[string]CampaignState, now time.Time) string {
 	for _, id := range shared {
-		if id == OpenPool || !camps[id].Closed {
+		if camps[id].Live(now) {
 			return id
 		}
 	}
 	return ""
+}
+
+// ended reports whether an active entry's campaign has ended, so that its
+// match must be retracted.
+func ended(en Entry, camps map[string]CampaignState, now time.Time) bool {
+	return camps[en.Campaign].Ended(now)
 }
 
 // floor is the lowest threshold among the given campaigns.
@@ -133,9 +150,11 @@ func (e *Engine) floor(ids []string, camps map[string]CampaignState) float64 {
 
 // campaigns returns the state of campaigns. Cached states (at most
 // campaignTTL old) serve the first decisions of an event; settle reads them
-// fresh, so a campaign closing meanwhile is still honoured.
+// fresh, so a campaign closing meanwhile is still honoured. Only live
+// campaigns are cached: an event must see a campaign that opened before it
+// read, or the campaign's own matching might miss it (see OpenCampaign).
 func (e *Engine) campaigns(ctx context.Context, ids []string, fresh bool) (map[string]CampaignState, error) {
-	m := map[string]CampaignState{OpenPool: {ID: OpenPool, Known: true}}
+	m := map[string]CampaignState{OpenPool: {ID: OpenPool, Known: true, EndsAt: farFuture}}
 	var missing []string
 	now := e.cfg.Now()
 	e.campMu.Lock()
@@ -163,11 +182,25 @@ func (e *Engine) campaigns(ctx context.Context, ids []string, fresh bool) (map[s
 	}
 	for id, c := range cs {
 		m[id] = c
-		e.campCache[id] = cachedCampaign{state: c, at: now}
+		if c.Live(now) {
+			e.campCache[id] = cachedCampaign{state: c, at: now}
+		} else {
+			delete(e.campCache, id)
+		}
 	}
 	e.campMu.Unlock()
 	return m, nil
 }
+
+// forgetCampaign drops a campaign's cached state.
+func (e *Engine) forgetCampaign(id string) {
+	e.campMu.Lock()
+	delete(e.campCache, id)
+	e.campMu.Unlock()
+}
+
+// farFuture is the open pool's end.
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // campaignTTL bounds how stale a cached campaign state may be.
 const campaignTTL = time.Second
@@ -271,6 +304,12 @@ func (e *Engine) commit(ctx context.Context, pl *plan) (created, retracted []Cla
 	if len(pl.creates) == 0 && len(pl.retracts) == 0 {
 		return nil, nil, nil
 	}
+	var reserved []Reservation
+	if len(pl.creates) > 0 {
+		if pl.creates, reserved, err = e.admit(ctx, pl.creates); err != nil {
+			return nil, nil, err
+		}
+	}
 	if len(pl.creates) > 0 {
 		links := make([]Pair, len(pl.creates))
 		for i, c := range pl.creates {
@@ -289,7 +328,7 @@ func (e *Engine) commit(ctx context.Context, pl *plan) (created, retracted []Cla
 	var evs []*Outbound
 	var lost []Pair
 	for i, r := range res {
-		if r == ClaimStaleRev && i < len(pl.creates) {
+		if (r == ClaimStaleRev || r == ClaimDeclined) && i < len(pl.creates) {
 			lost = append(lost, all[i].Pair)
 		}
 		if r != ClaimTaken {
@@ -310,6 +349,9 @@ func (e *Engine) commit(ctx context.Context, pl *plan) (created, retracted []Cla
 		if err := e.store.Unlink(ctx, lost); err != nil {
 			return nil, nil, fmt.Errorf("unlink lost pairs: %w", err)
 		}
+	}
+	if err := e.settleCaps(ctx, pl.creates, res, reserved); err != nil {
+		return nil, nil, err
 	}
 	if len(taken) == 0 {
 		return nil, nil, nil

@@ -23,22 +23,29 @@ func (e *Engine) PostJob(ctx context.Context, j *Job, v Version) (Effect, error)
 	if out == Stale {
 		return ef, nil
 	}
+	return ef, e.matchJob(ctx, f, &ef)
+}
+
+// matchJob ranks every eligible candidate for a stored job, announces the
+// top matches of each live campaign and retracts earlier matches the job no
+// longer supports.
+func (e *Engine) matchJob(ctx context.Context, f *JobFeatures, ef *Effect) error {
 	camps, err := e.campaigns(ctx, f.Campaigns, false)
 	if err != nil {
-		return ef, err
+		return err
 	}
 	picks, err := e.ranker.RankCandidates(ctx, f, e.selection(f.Campaigns, camps))
 	if err != nil {
-		return ef, err
+		return err
 	}
 	w, err := e.ranker.Weights(ctx, f.Skills())
 	if err != nil {
-		return ef, err
+		return err
 	}
 	want := make(map[string]RankedCandidate, len(picks))
 	ids, err := e.store.JobPairs(ctx, f.Ref())
 	if err != nil {
-		return ef, fmt.Errorf("read pairs of job %s: %w", f.Ref(), err)
+		return fmt.Errorf("read pairs of job %s: %w", f.Ref(), err)
 	}
 	for _, pk := range picks {
 		want[pk.Candidate.CandidateID] = pk
@@ -52,10 +59,10 @@ func (e *Engine) PostJob(ctx context.Context, j *Job, v Version) (Effect, error)
 	}
 	entries, err := e.store.Entries(ctx, pairs)
 	if err != nil {
-		return ef, fmt.Errorf("read ledger of job %s: %w", f.Ref(), err)
+		return fmt.Errorf("read ledger of job %s: %w", f.Ref(), err)
 	}
 	if err := e.finishPending(ctx, pairs, entries); err != nil {
-		return ef, err
+		return err
 	}
 	var pl plan
 	var kept []Pair
@@ -73,7 +80,7 @@ func (e *Engine) PostJob(ctx context.Context, j *Job, v Version) (Effect, error)
 			}
 		case EntryActive:
 			switch {
-			case en.Campaign != OpenPool && camps[en.Campaign].Closed:
+			case ended(en, camps, e.cfg.Now()):
 				e.retract(&pl, p, en, bareMatch(p, en, TriggerCampaignClosed), 0)
 			case picked:
 				kept = append(kept, p)
@@ -89,7 +96,7 @@ func (e *Engine) PostJob(ctx context.Context, j *Job, v Version) (Effect, error)
 		}
 		cands, err := e.store.Candidates(ctx, ids)
 		if err != nil {
-			return ef, fmt.Errorf("read candidates of job %s: %w", f.Ref(), err)
+			return fmt.Errorf("read candidates of job %s: %w", f.Ref(), err)
 		}
 		for n, i := range recheck {
 			c := cands[n]
@@ -106,13 +113,13 @@ func (e *Engine) PostJob(ctx context.Context, j *Job, v Version) (Effect, error)
 	}
 	created, retracted, err := e.commit(ctx, &pl)
 	if err != nil {
-		return ef, err
+		return err
 	}
 	ef.add(created, retracted)
 	for _, c := range created {
 		kept = append(kept, c.Pair)
 	}
-	return ef, e.settle(ctx, kept, map[JobRef]int64{f.Ref(): f.Rev}, f.Campaigns, &ef)
+	return e.settle(ctx, kept, map[JobRef]int64{f.Ref(): f.Rev}, f.Campaigns, ef)
 }
 
 // stillMatched tells whether an announced pair still qualifies.
@@ -127,9 +134,10 @@ func (e *Engine) stillMatched(j *JobFeatures, c *CandidateFeatures, en Entry, ca
 
 // selection is the ranking selection of an event in the given campaigns.
 func (e *Engine) selection(ids []string, camps map[string]CampaignState) Selection {
+	now := e.cfg.Now()
 	return Selection{
 		Floor:     e.floor(ids, camps),
-		Attribute: func(shared []string) string { return attribute(shared, camps) },
+		Attribute: func(shared []string) string { return attribute(shared, camps, now) },
 		Policy:    func(c string) (float64, int) { return e.policy(camps[c]) },
 	}
 }
@@ -213,7 +221,7 @@ func (e *Engine) RegisterCandidate(ctx context.Context, c *Candidate, v Version)
 			}
 		case EntryActive:
 			switch {
-			case en.Campaign != OpenPool && camps[en.Campaign].Closed:
+			case ended(en, camps, e.cfg.Now()):
 				e.retract(&pl, p, en, bareMatch(p, en, TriggerCampaignClosed), 0)
 			case picked:
 				kept = append(kept, p)
@@ -336,51 +344,6 @@ func (e *Engine) CloseJob(ctx context.Context, jc *JobClosed, v Version) (Effect
 	}
 	// Pairs linked without an entry (a claim that lost a race) are dropped.
 	return ef, e.store.Unlink(ctx, pairs)
-}
-
-// OpenCampaign applies talentmatch.campaign.opened.v1: it stores the
-// campaign and its min_score and top_k overrides.
-func (e *Engine) OpenCampaign(ctx context.Context, c *Campaign, v Version) (Effect, error) {
-	out, err := e.store.PutCampaign(ctx, c, v)
-	if err != nil {
-		return Effect{}, fmt.Errorf("store campaign %s: %w", c.CampaignID, err)
-	}
-	return Effect{Outcome: out}, nil
-}
-
-// CloseCampaign applies talentmatch.campaign.closed.v1: matches attributed
-// to the campaign are retracted and it takes no new ones.
-func (e *Engine) CloseCampaign(ctx context.Context, cc *CampaignClosed, v Version) (Effect, error) {
-	out, err := e.store.CloseCampaign(ctx, cc.CampaignID, v)
-	if err != nil {
-		return Effect{}, fmt.Errorf("close campaign %s: %w", cc.CampaignID, err)
-	}
-	ef := Effect{Outcome: out}
-	if out == Stale {
-		return ef, nil
-	}
-	refs, err := e.store.CampaignJobs(ctx, cc.CampaignID)
-	if err != nil {
-		return ef, fmt.Errorf("read jobs of campaign %s: %w", cc.CampaignID, err)
-	}
-	for _, ref := range refs {
-		ids, err := e.store.JobPairs(ctx, ref)
-		if err != nil {
-			return ef, fmt.Errorf("read pairs of job %s: %w", ref, err)
-		}
-		pairs := make([]Pair, len(ids))
-		for i, id := range ids {
-			pairs[i] = Pair{Job: ref, CandidateID: id}
-		}
-		entries, err := e.store.Entries(ctx, pairs)
-		if err != nil {
-			return ef, fmt.Errorf("read ledger of job %s: %w", ref, err)
-		}
-		if err := e.retractAll(ctx, pairs, entries, TriggerCampaignClosed, cc.CampaignID, &ef); err != nil {
-			return ef, err
-		}
-	}
-	return ef, nil
 }
 
 // retractAll completes pending transitions and retracts every active pair

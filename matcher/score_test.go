@@ -140,9 +140,45 @@ func TestEligible(t *testing.T) {
 	if got := SharedCampaigns(j, c); !reflect.DeepEqual(got, []string{"b"}) {
 		t.Errorf("shared %v", got)
 	}
-	camps := map[string]CampaignState{"a": {Closed: true}}
-	if got := attribute([]string{"a", "b"}, camps); got != "b" {
-		t.Errorf("attribute skips closed campaigns: got %q", got)
+}
+
+func TestCampaignLifecycleStates(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	open := CampaignState{ID: "b", Known: true, StartsAt: now.Add(-time.Hour), EndsAt: now.Add(time.Hour)}
+	for _, tc := range []struct {
+		name          string
+		c             CampaignState
+		status        string
+		live, isEnded bool
+	}{
+		{"unknown (never opened)", CampaignState{ID: "a"}, "unknown", false, false},
+		{"open", open, "open", true, false},
+		{"scheduled", CampaignState{ID: "a", Known: true, StartsAt: now.Add(time.Minute), EndsAt: now.Add(time.Hour)}, "scheduled", false, false},
+		{"starts now", CampaignState{ID: "a", Known: true, StartsAt: now, EndsAt: now.Add(time.Hour)}, "open", true, false},
+		{"window passed", CampaignState{ID: "a", Known: true, StartsAt: now.Add(-2 * time.Hour), EndsAt: now}, "ended", false, true},
+		{"closed", CampaignState{ID: "a", Known: true, Closed: true, StartsAt: now.Add(-time.Hour), EndsAt: now.Add(time.Hour)}, "closed", false, true},
+		{"open pool", CampaignState{ID: OpenPool}, "open", true, false},
+	} {
+		if got := tc.c.Status(now); got != tc.status {
+			t.Errorf("%s: status %q, want %q", tc.name, got, tc.status)
+		}
+		if got := tc.c.Live(now); got != tc.live {
+			t.Errorf("%s: live %v, want %v", tc.name, got, tc.live)
+		}
+		if got := tc.c.Ended(now); got != tc.isEnded {
+			t.Errorf("%s: ended %v, want %v", tc.name, got, tc.isEnded)
+		}
+		camps := map[string]CampaignState{"a": tc.c, "b": open}
+		want := "b"
+		if tc.live && tc.c.ID == "a" {
+			want = "a"
+		}
+		if got := attribute([]string{"a", "b"}, camps, now); got != want && tc.c.ID == "a" {
+			t.Errorf("%s: attributed to %q, want %q", tc.name, got, want)
+		}
+	}
+	if got := attribute([]string{"a"}, map[string]CampaignState{"a": {ID: "a"}}, now); got != "" {
+		t.Errorf("a pair sharing only an unknown campaign is attributed to %q", got)
 	}
 }
 

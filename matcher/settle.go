@@ -59,7 +59,7 @@ func (e *Engine) settle(ctx context.Context, pairs []Pair, revs map[JobRef]int64
 			if en.State == EntryNone {
 				continue
 			}
-			if changed[p.Job] || (en.Campaign != OpenPool && camps[en.Campaign].Closed) || en.State != EntryActive {
+			if changed[p.Job] || ended(en, camps, e.cfg.Now()) || en.State != EntryActive {
 				todo = append(todo, p)
 				todoEntries = append(todoEntries, en)
 			}
@@ -109,7 +109,7 @@ func (e *Engine) redecide(ctx context.Context, pairs []Pair, entries []Entry, ca
 			e.retract(&pl, p, en, bareMatch(p, en, TriggerJobClosed), 0)
 		case c == nil:
 			continue // withdrawn: the withdrawal retracts it
-		case en.Campaign != OpenPool && camps[en.Campaign].Closed:
+		case ended(en, camps, e.cfg.Now()):
 			e.retract(&pl, p, en, bareMatch(p, en, TriggerCampaignClosed), 0)
 		default:
 			revs[p.Job] = j.Rev

@@ -43,9 +43,51 @@ func (o Outcome) String() string {
 type CampaignState struct {
 	ID       string
 	Known    bool // a campaign.opened event was applied
-	Closed   bool
+	Closed   bool // a campaign.closed event was applied
+	StartsAt time.Time
+	EndsAt   time.Time
 	MinScore *float64
 	TopK     *int
+	// Caps on new matches (nil: the engine's defaults); see Caps.
+	JobHourlyCap      *int
+	CandidateDailyCap *int
+}
+
+// Live reports whether the campaign takes matches at now: it is known (a
+// campaign.opened event was applied), not closed, and now lies in its window.
+// The open pool is always live.
+func (c CampaignState) Live(now time.Time) bool {
+	if c.ID == OpenPool {
+		return true
+	}
+	return c.Known && !c.Closed && !now.Before(c.StartsAt) && now.Before(c.EndsAt)
+}
+
+// Ended reports whether the campaign's matches must be retracted at now: it
+// was closed, or its window has passed.
+func (c CampaignState) Ended(now time.Time) bool {
+	if c.ID == OpenPool {
+		return false
+	}
+	return c.Closed || (c.Known && !now.Before(c.EndsAt))
+}
+
+// Status names the campaign's state at now: open, scheduled, ended, closed
+// or unknown.
+func (c CampaignState) Status(now time.Time) string {
+	switch {
+	case c.ID == OpenPool:
+		return "open"
+	case !c.Known:
+		return "unknown"
+	case c.Closed:
+		return "closed"
+	case now.Before(c.StartsAt):
+		return "scheduled"
+	case !now.Before(c.EndsAt):
+		return "ended"
+	}
+	return "open"
 }
 
 // Pair names a job and a candidate.
@@ -98,6 +140,8 @@ type Claim struct {
 	CandidateRev int64
 	Campaign     string
 	Score        float64
+	// Held marks a create released from the held matches.
+	Held bool
 }
 
 // ClaimResult says whether a claim was taken.
@@ -108,6 +152,7 @@ const (
 	ClaimTaken    ClaimResult = iota + 1
 	ClaimBusy                 // the entry is not in the state the claim expects
 	ClaimStaleRev             // the candidate changed since it was read
+	ClaimDeclined             // the candidate or company declined the pair
 )
 
 // Store is the state the engine reads and writes. matcher/state implements
@@ -127,6 +172,17 @@ type Store interface {
 	CloseCampaign(ctx context.Context, id string, v Version) (Outcome, error)
 	// Campaigns returns the state of each campaign id (unknown ones too).
 	Campaigns(ctx context.Context, ids []string) (map[string]CampaignState, error)
+	// Campaign returns one campaign with its name, event id and phase.
+	Campaign(ctx context.Context, id string) (CampaignInfo, error)
+	// CampaignInfos lists every known campaign.
+	CampaignInfos(ctx context.Context) ([]CampaignInfo, error)
+	// SetCampaignPhase records the phase reached by the campaign's event
+	// eventID; it does nothing (and returns false) when a newer campaign
+	// event was applied meanwhile.
+	SetCampaignPhase(ctx context.Context, id, eventID, phase string) (bool, error)
+	// Lock takes a named lock for at most ttl; ok is false when another
+	// holder has it. unlock releases it.
+	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), ok bool, err error)
 	// CampaignJobs returns the open jobs that name a campaign.
 	CampaignJobs(ctx context.Context, id string) ([]JobRef, error)
 
@@ -153,9 +209,48 @@ type Store interface {
 	// Complete ends pending transitions whose events are published: a
 	// create becomes active, a retract removes the entry.
 	Complete(ctx context.Context, claims []Claim) error
-	// ForgetCandidate deletes a withdrawn candidate's ledger and their
-	// place in the given jobs' pair lists.
+	// ForgetCandidate deletes a withdrawn candidate's ledger (feedback
+	// included), their held matches and their place in the given jobs'
+	// pair lists.
 	ForgetCandidate(ctx context.Context, id string, jobs []JobRef) error
+
+	// Reserve records new matches in their job's and candidate's windows
+	// of recent matches when both have room under the caps; it reports
+	// for each whether it was recorded.
+	Reserve(ctx context.Context, rs []Reservation) ([]bool, error)
+	// Release removes reservations whose match was not created after all.
+	Release(ctx context.Context, rs []Reservation) error
+	// Hold keeps matches that found no room, by score, until Sweep
+	// releases them; Unhold forgets them.
+	Hold(ctx context.Context, hs []Held) error
+	Unhold(ctx context.Context, hs []Held) error
+	// HeldPairs returns up to n held matches of a campaign, best first.
+	HeldPairs(ctx context.Context, campaign string, n int) ([]Held, error)
+
+	// PutFeedback records what a candidate or company said about a pair.
+	// It does nothing (Stale) when the candidate holds no profile.
+	PutFeedback(ctx context.Context, fb *Feedback, campaign string, at time.Time) (Outcome, error)
+}
+
+// Reservation is a new match counted against the caps of its campaign.
+type Reservation struct {
+	Pair     Pair
+	Campaign string
+	// Member names the match in the windows (its event id).
+	Member string
+	At     time.Time
+	// JobCap is the most matches the job may receive in JobWindow; 0 means
+	// no cap. The same for the candidate.
+	JobCap, CandidateCap       int
+	JobWindow, CandidateWindow time.Duration
+}
+
+// Held is a match held back by a cap.
+type Held struct {
+	Pair     Pair
+	Campaign string
+	Score    float64
+	Trigger  Trigger
 }
 
 // Publisher sends match events and returns once the broker has stored them

@@ -84,11 +84,43 @@ type Campaign struct {
 	EndsAt     time.Time `json:"ends_at"`
 	MinScore   *float64  `json:"min_score,omitempty"`
 	TopK       *int      `json:"top_k,omitempty"`
+	// Fair-share caps on new matches; nil takes the matcher's defaults.
+	MaxMatchesPerJobPerHour      *int `json:"max_matches_per_job_per_hour,omitempty"`
+	MaxMatchesPerCandidatePerDay *int `json:"max_matches_per_candidate_per_day,omitempty"`
 }
 
 // CampaignClosed is the data of talentmatch.campaign.closed.v1.
 type CampaignClosed struct {
 	CampaignID string `json:"campaign_id"`
+}
+
+// FeedbackKind is what a candidate or a company says about a match.
+type FeedbackKind string
+
+// Feedback kinds.
+const (
+	FeedbackInterested FeedbackKind = "interested"
+	FeedbackDeclined   FeedbackKind = "declined"
+	FeedbackHired      FeedbackKind = "hired"
+)
+
+// Feedback is the data of talentmatch.feedback.candidate.v1 (published by
+// the candidate's app on talent.feedback.candidate.<candidate_id>) and
+// talentmatch.feedback.company.v1 (by the company's HR system on
+// talent.feedback.company.<company_id>).
+type Feedback struct {
+	CandidateID string       `json:"candidate_id"`
+	CompanyID   string       `json:"company_id"`
+	JobID       string       `json:"job_id"`
+	Feedback    FeedbackKind `json:"feedback"`
+	// From is who gave it, "candidate" or "company": it comes from the
+	// event type, not from the data.
+	From string `json:"-"`
+}
+
+// Pair returns the job/candidate pair the feedback is about.
+func (f *Feedback) Pair() Pair {
+	return Pair{Job: JobRef{CompanyID: f.CompanyID, JobID: f.JobID}, CandidateID: f.CandidateID}
 }
 
 // OpenPool is the campaign token of jobs and candidates that name no
@@ -107,6 +139,9 @@ const (
 	TriggerCandidateWithdrawn  Trigger = "candidate_withdrawn"
 	TriggerCampaignClosed      Trigger = "campaign_closed"
 	TriggerRescored            Trigger = "rescored"
+	// TriggerDeclined retracts a match the candidate or the company
+	// declined (talentmatch.feedback.*.v1).
+	TriggerDeclined Trigger = "declined"
 )
 
 // Match is the data of talentmatch.match.created.v1 and

@@ -12,8 +12,8 @@ func TestExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(v.Types()); got != 8 {
-		t.Fatalf("schemas for %d types, want 8: %v", got, v.Types())
+	if got := len(v.Types()); got != 10 {
+		t.Fatalf("schemas for %d types, want 10: %v", got, v.Types())
 	}
 	for _, typ := range v.Types() {
 		for _, tc := range []struct {

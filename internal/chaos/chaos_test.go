@@ -9,11 +9,11 @@ package chaos
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -188,7 +188,7 @@ func startEnv(t *testing.T) *env {
 		addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 		p := &proc{name: fmt.Sprintf("matchd-%d", i+1), bin: matchdBin, log: logf, args: []string{
 			"-nats-url", e.natsURL, "-redis-url", srv.URL(), "-http-addr", addr, "-data-dir", filepath.Join(dir, fmt.Sprint("m", i)),
-			"-shards", fmt.Sprint(shards), "-top-k", "1000", "-ack-wait", "3s", "-retry-backoff", "200ms,500ms,1s,2s",
+			"-shards", fmt.Sprint(shards), "-top-k", "1000", "-max-matches-per-job-per-hour", "0", "-max-matches-per-candidate-per-day", "0", "-ack-wait", "3s", "-retry-backoff", "200ms,500ms,1s,2s",
 			"-max-deliver", "1000", "-workers", "32", "-log-level", "warn"}}
 		p.start(t)
 		e.matchd = append(e.matchd, p)
@@ -220,183 +220,265 @@ type sawMatch struct {
 	at   time.Time
 }
 
-func TestChaos(t *testing.T) {
-	start := time.Now()
-	w := newWorkload(42)
-	e := startEnv(t)
-	ctx := context.Background()
-	nc, err := nats.Connect(e.natsURL, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+// driver publishes the workload and probes, and records what a subscriber
+// of the match stream sees.
+type driver struct {
+	t         *testing.T
+	w         *workload
+	js        jetstream.JetStream
+	mu        sync.Mutex
+	seen      []sawMatch
+	probeSeen chan string
+	published int
+	probes    int
+	start     time.Time
+}
 
-	// The subscriber: every match event, in stream order.
-	var mu sync.Mutex
-	var seen []sawMatch
-	probeSeen := make(chan string, 64)
-	cons, err := js.OrderedConsumer(ctx, events.StreamMatches, jetstream.OrderedConsumerConfig{})
+func newDriver(t *testing.T, w *workload, natsURL string) *driver {
+	t.Helper()
+	nc, err := nats.Connect(natsURL, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc, err := cons.Consume(func(msg jetstream.Msg) {
-		env, m, err := events.DecodeMatch(msg.Data())
+	t.Cleanup(nc.Close)
+	js, _ := jetstream.New(nc)
+	d := &driver{t: t, w: w, js: js, probeSeen: make(chan string, 64)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { // exits when ctx is cancelled
+		defer close(done)
+		d.follow(ctx)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return d
+}
+
+// publish sends an event until JetStream stores it, under msgID.
+func (d *driver) publish(ev event, msgID string) {
+	for attempt := 0; ; attempt++ {
+		msg, err := events.InboundMsg(ev.typ, ev.id, ev.eventID, "/chaos", ev.at, ev.data)
 		if err != nil {
+			d.t.Error(err)
 			return
 		}
-		kind := "created"
-		if env.Type == events.TypeMatchRetracted {
-			kind = "retracted"
+		msg.Header.Set(events.HeaderMsgID, msgID)
+		pctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err = d.js.PublishMsg(pctx, msg)
+		cancel()
+		if err == nil {
+			d.mu.Lock()
+			d.published++
+			d.mu.Unlock()
+			return
 		}
-		mu.Lock()
-		seen = append(seen, sawMatch{kind, m, time.Now()})
-		mu.Unlock()
-		if kind == "created" && strings.HasPrefix(m.CandidateID, "probe-") {
-			probeSeen <- m.CandidateID
+		if attempt > 300 {
+			d.t.Errorf("publish %s: %v", ev.eventID, err)
+			return
 		}
-	})
-	if err != nil {
-		t.Fatal(err)
+		time.Sleep(100 * time.Millisecond)
 	}
-	defer cc.Stop()
+}
 
-	// publish sends an event until JetStream stores it; dup sends it again
-	// under another message id, so that it reaches matchd.
-	published := 0
-	publish := func(ev event, msgID string) {
-		for attempt := 0; ; attempt++ {
-			msg, err := events.InboundMsg(ev.typ, ev.id, ev.eventID, "/chaos", ev.at, ev.data)
-			if err != nil {
-				t.Fatal(err)
+// probe registers a candidate of the probe family and returns how long its
+// match took to arrive: the recovery time after a fault.
+func (d *driver) probe() float64 {
+	d.mu.Lock()
+	d.probes++
+	id := fmt.Sprintf("probe-%d", d.probes)
+	c := matcher.Candidate{CandidateID: id, Skills: d.w.famToks[families][:famSkills-1], ConsentToMatch: true, Degree: matcher.DegreeMaster}
+	ev := event{typ: events.TypeCandidateRegistered, id: id, eventID: "ev-" + id, at: time.Now().Add(-time.Minute), data: c, kind: 'c', key: id}
+	d.w.events = append(d.w.events, ev)
+	d.mu.Unlock()
+	t0 := time.Now()
+	d.publish(ev, ev.eventID)
+	for {
+		select {
+		case got := <-d.probeSeen:
+			if got == id {
+				return float64(time.Since(t0).Microseconds()) / 1000
 			}
-			msg.Header.Set(events.HeaderMsgID, msgID)
-			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			_, err = js.PublishMsg(pctx, msg)
-			cancel()
-			if err == nil {
-				published++
-				return
-			}
-			if attempt > 300 {
-				t.Errorf("publish %s: %v", ev.eventID, err)
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
+		case <-time.After(120 * time.Second):
+			d.t.Errorf("no match for %s: the system did not recover\n%s", id, d.diagnose())
+			return -1
 		}
 	}
-	probes := 0
-	probe := func() float64 {
-		probes++
-		id := fmt.Sprintf("probe-%d", probes)
-		c := matcher.Candidate{CandidateID: id, Skills: w.famToks[families][:famSkills-1], ConsentToMatch: true, Degree: matcher.DegreeMaster}
-		ev := event{typ: events.TypeCandidateRegistered, id: id, eventID: "ev-" + id, at: time.Now().Add(-time.Minute), data: c, kind: 'c', key: id}
-		w.events = append(w.events, ev)
-		t0 := time.Now()
-		publish(ev, ev.eventID)
+}
+
+// run publishes the workload — every event twice (the copy under another
+// message id, so that it reaches matchd), some pairs of one entity's events
+// out of order — while faults runs, and returns the faults it reports.
+// follow reads every match event in stream order, from the start. An
+// ordered consumer normally survives server failures by itself, but one
+// whose server died can stall until that server returns; so when nothing
+// arrives while the stream holds more, the consumer is recreated from the
+// next sequence.
+func (d *driver) follow(ctx context.Context) {
+	next := uint64(1)
+	for ctx.Err() == nil {
+		cons, err := d.js.OrderedConsumer(ctx, events.StreamMatches, jetstream.OrderedConsumerConfig{
+			DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: next})
+		if err != nil {
+			time.Sleep(200 * time.Millisecond) // the stream may be electing a leader
+			continue
+		}
+		it, err := cons.Messages()
+		if err != nil {
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		stop := context.AfterFunc(ctx, it.Stop)
 		for {
-			select {
-			case got := <-probeSeen:
-				if got == id {
-					return float64(time.Since(t0).Microseconds()) / 1000
+			msg, err := it.Next(jetstream.NextMaxWait(2 * time.Second))
+			if err != nil {
+				if ctx.Err() == nil && errors.Is(err, nats.ErrTimeout) && !d.behind(ctx, next) {
+					continue // idle
 				}
-			case <-time.After(90 * time.Second):
-				t.Errorf("no match for %s: the system did not recover", id)
-				return -1
+				break // stalled or failed: recreate from next
 			}
+			meta, err := msg.Metadata()
+			if err != nil || meta.Sequence.Stream < next {
+				continue
+			}
+			next = meta.Sequence.Stream + 1
+			d.saw(msg.Data())
+		}
+		stop()
+		it.Stop()
+	}
+}
+
+// behind reports whether the match stream holds events from seq on.
+func (d *driver) behind(ctx context.Context, seq uint64) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	s, err := d.js.Stream(ctx, events.StreamMatches)
+	if err != nil {
+		return true
+	}
+	info, err := s.Info(ctx)
+	return err != nil || info.State.LastSeq >= seq
+}
+
+// saw records one match event.
+func (d *driver) saw(data []byte) {
+	env, m, err := events.DecodeMatch(data)
+	if err != nil {
+		return
+	}
+	kind := "created"
+	if env.Type == events.TypeMatchRetracted {
+		kind = "retracted"
+	}
+	d.mu.Lock()
+	d.seen = append(d.seen, sawMatch{kind, m, time.Now()})
+	d.mu.Unlock()
+	if kind == "created" && strings.HasPrefix(m.CandidateID, "probe-") {
+		d.probeSeen <- m.CandidateID
+	}
+}
+
+// diagnose describes where events are: the matcher's consumer, the match
+// stream and what the driver has seen.
+func (d *driver) diagnose() string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var b strings.Builder
+	if c, err := d.js.Consumer(ctx, events.StreamIn, "matchd"); err != nil {
+		fmt.Fprintf(&b, "consumer: %v\n", err)
+	} else if ci, err := c.Info(ctx); err != nil {
+		fmt.Fprintf(&b, "consumer info: %v\n", err)
+	} else {
+		fmt.Fprintf(&b, "consumer: pending %d, ack pending %d, redelivered %d, waiting %d, leader %s\n",
+			ci.NumPending, ci.NumAckPending, ci.NumRedelivered, ci.NumWaiting, leader(ci.Cluster))
+	}
+	if s, err := d.js.Stream(ctx, events.StreamMatches); err != nil {
+		fmt.Fprintf(&b, "matches stream: %v\n", err)
+	} else if si, err := s.Info(ctx); err != nil {
+		fmt.Fprintf(&b, "matches stream info: %v\n", err)
+	} else {
+		fmt.Fprintf(&b, "matches stream: %d messages, last seq %d, leader %s\n", si.State.Msgs, si.State.LastSeq, leader(si.Cluster))
+	}
+	d.mu.Lock()
+	fmt.Fprintf(&b, "driver has seen %d match events\n", len(d.seen))
+	d.mu.Unlock()
+	return b.String()
+}
+
+// explain logs the history of a pair the oracle did not expect to be
+// matched: its match events and the events of its job and candidate.
+func (d *driver) explain(m matcher.Match) {
+	d.t.Logf("unexpected match %s (job %s/%s, candidate %s):", m.MatchID, m.CompanyID, m.JobID, m.CandidateID)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, s := range d.seen {
+		if s.m.MatchID == m.MatchID {
+			d.t.Logf("  %s %s %s score %.3f trigger %s", s.at.Format("15:04:05.000"), s.kind, s.m.CampaignID, s.m.Score, s.m.Trigger)
 		}
 	}
+	for _, ev := range d.w.events {
+		if ev.key == m.CandidateID || ev.key == m.CompanyID+"/"+m.JobID {
+			d.t.Logf("  event %s %s %s time %s", ev.eventID, ev.typ, ev.key, ev.at.Format("15:04:05.000"))
+		}
+	}
+}
 
-	// The faults, while the workload is being published.
-	workStart := time.Now()
-	var faults []fault
-	var rssBefore, rssDuringPause int64
+func leader(c *jetstream.ClusterInfo) string {
+	if c == nil {
+		return "-"
+	}
+	return c.Leader
+}
+
+func (d *driver) run(faults func(since func() time.Duration) []fault) ([]fault, time.Duration) {
+	d.start = time.Now()
+	since := func() time.Duration { return time.Since(d.start).Round(time.Second) }
+	var got []fault
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		wait := func(d time.Duration) { time.Sleep(d) }
-		since := func() time.Duration { return time.Since(workStart).Round(time.Second) }
-		wait(3 * time.Second)
-		at := since()
-		e.matchd[0].kill()
-		wait(time.Second)
-		e.matchd[0].start(t)
-		faults = append(faults, fault{name: "SIGKILL matchd-1, restart after 1s", at: at, recoveryMS: probe()})
-
-		wait(2 * time.Second)
-		at = since()
-		e.redis.restart(t)
-		faults = append(faults, fault{name: "restart Redis (AOF)", at: at, recoveryMS: probe()})
-
-		wait(2 * time.Second)
-		at = since()
-		e.matchd[1].kill()
-		e.matchd[1].start(t)
-		faults = append(faults, fault{name: "SIGKILL matchd-2, restart at once", at: at, recoveryMS: probe()})
-
-		wait(2 * time.Second)
-		at = since()
-		e.nats.term()
-		e.nats.start(t)
-		faults = append(faults, fault{name: "restart NATS (JetStream on disk)", at: at, recoveryMS: probe()})
-
-		wait(2 * time.Second)
-		rssBefore = max(e.matchd[0].rss(), e.matchd[1].rss())
-		at = since()
-		if err := e.redis.srv.Pause(); err != nil {
-			t.Error(err)
-		}
-		pauseEnd := time.Now().Add(8 * time.Second) // longer than the 3s ack wait
-		for time.Now().Before(pauseEnd) {
-			rssDuringPause = max(rssDuringPause, e.matchd[0].rss(), e.matchd[1].rss())
-			time.Sleep(200 * time.Millisecond)
-		}
-		e.redis.srv.Resume()
-		faults = append(faults, fault{name: "pause Redis 8s (SIGSTOP > ack wait)", at: at, recoveryMS: probe(),
-			note: fmt.Sprintf("matchd RSS %d MB before, %d MB max while paused", rssBefore>>20, rssDuringPause>>20)})
-
-		wait(2 * time.Second)
-		at = since()
-		e.matchd[0].kill()
-		e.matchd[1].kill()
-		e.matchd[0].start(t)
-		e.matchd[1].start(t)
-		faults = append(faults, fault{name: "SIGKILL both matchd, restart", at: at, recoveryMS: probe()})
+		got = faults(since)
 	}()
-
-	// The workload: every event twice, and some pairs of one entity's
-	// events out of order.
 	r := rand.New(rand.NewPCG(42, 9))
-	order := make([]int, len(w.events))
+	d.mu.Lock()
+	evs := append([]event(nil), d.w.events...)
+	d.mu.Unlock()
+	order := make([]int, len(evs))
 	for i := range order {
 		order[i] = i
 	}
 	for i := 1; i < len(order); i++ {
-		if w.events[order[i]].key != "" && w.events[order[i]].key == w.events[order[i-1]].key && r.IntN(2) == 0 {
+		if evs[order[i]].key != "" && evs[order[i]].key == evs[order[i-1]].key && r.IntN(2) == 0 {
 			order[i], order[i-1] = order[i-1], order[i]
 		}
 	}
-	base := len(w.events)
-	for _, i := range order[:base] {
-		ev := w.events[i]
-		publish(ev, ev.eventID)
-		publish(ev, "dup-"+ev.eventID)
+	for _, i := range order {
+		d.publish(evs[i], evs[i].eventID)
+		d.publish(evs[i], "dup-"+evs[i].eventID)
 		time.Sleep(publishEvery)
 	}
-	workloadFor := time.Since(workStart)
+	took := time.Since(d.start)
 	<-done
+	return got, took
+}
 
-	// Quiescence: matchd has handled everything, the subscriber has seen
-	// every match event stored.
-	waitQuiet(t, js)
-	settle(t, js, &mu, &seen)
+// verdict is the comparison with the oracle.
+type verdict struct {
+	expected, missing, extra, dups, leftover, lost, dlq, near, seen, created int
+}
 
-	// The oracle and the comparison.
+// check waits for quiescence and compares what the subscriber saw and what
+// Redis holds with the oracle.
+func (d *driver) check(rdb redis.UniversalClient) verdict {
+	t := d.t
+	waitQuiet(t, d.js)
+	settle(t, d.js, &d.mu, &d.seen)
+	var v verdict
 	tax := taxonomy.Default()
 	norm := matcher.NewNormalizer(tax)
 	scorer := matcher.NewScorer(tax, matcher.ScoreConfig{})
 	final := map[string]event{}
-	for _, ev := range w.events {
+	d.mu.Lock()
+	for _, ev := range d.w.events {
 		if ev.key == "" {
 			continue
 		}
@@ -404,6 +486,7 @@ func TestChaos(t *testing.T) {
 			final[ev.key] = ev
 		}
 	}
+	d.mu.Unlock()
 	var jobs []*matcher.JobFeatures
 	var cands []*matcher.CandidateFeatures
 	closedJobs, withdrawn := map[string]bool{}, map[string]bool{}
@@ -434,69 +517,57 @@ func TestChaos(t *testing.T) {
 	}
 	n := int64(len(jobs) + len(cands))
 	weights := func(tok string) float64 { return scorer.Weight(df[tok], n) }
-	expected := map[string]string{} // match id → campaign
-	near := 0
+	expected := map[string]bool{}
 	for _, j := range jobs {
 		for _, c := range cands {
-			shared := matcher.SharedCampaigns(j, c)
-			if len(shared) == 0 || !matcher.Eligible(j, c, time.Now()) {
+			if len(matcher.SharedCampaigns(j, c)) == 0 || !matcher.Eligible(j, c, time.Now()) {
 				continue
 			}
 			s := scorer.Score(j, c, weights).Score
 			if s > threshold-0.1 && s < threshold+0.1 {
-				near++
+				v.near++
 			}
 			if s >= threshold {
-				expected[matcher.MatchID(matcher.Pair{Job: j.Ref(), CandidateID: c.CandidateID})] = shared[0]
+				expected[matcher.MatchID(matcher.Pair{Job: j.Ref(), CandidateID: c.CandidateID})] = true
 			}
 		}
 	}
-
-	// What the subscriber saw.
-	mu.Lock()
+	v.expected = len(expected)
+	d.mu.Lock()
 	active := map[string]matcher.Match{}
-	dups := 0
-	for _, s := range seen {
+	for _, s := range d.seen {
 		if s.kind == "created" {
+			v.created++
 			if _, ok := active[s.m.MatchID]; ok {
-				dups++
+				v.dups++
 			}
 			active[s.m.MatchID] = s.m
 		} else {
 			delete(active, s.m.MatchID)
 		}
 	}
-	createdN := 0
-	for _, s := range seen {
-		if s.kind == "created" {
-			createdN++
-		}
-	}
-	totalSeen := len(seen)
-	mu.Unlock()
-	missing, extra, leftover := 0, 0, 0
+	v.seen = len(d.seen)
+	d.mu.Unlock()
 	for id := range expected {
 		if _, ok := active[id]; !ok {
-			missing++
+			v.missing++
 		}
 	}
 	for id, m := range active {
-		if _, ok := expected[id]; !ok {
-			extra++
+		if !expected[id] {
+			v.extra++
 			if withdrawn[m.CandidateID] || closedJobs[m.CompanyID+"/"+m.JobID] {
-				leftover++
+				v.leftover++
 			}
+			d.explain(m)
 		}
 	}
-
-	// Lost inputs: every entity's stored version is its newest event.
-	rdb := redis.NewClient(&redis.Options{Addr: e.redis.srv.Addr()})
-	defer rdb.Close()
 	st, err := state.New(rdb, state.Config{Prefix: prefix, Shards: shards})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lost := 0
+	defer st.Close()
+	ctx := context.Background()
 	for key, ev := range final {
 		got, status, err := st.StoredVersion(ctx, ev.kind, key)
 		if err != nil {
@@ -505,43 +576,108 @@ func TestChaos(t *testing.T) {
 		want := map[string]string{events.TypeJobPosted: "open", events.TypeJobClosed: "closed",
 			events.TypeCandidateRegistered: "registered", events.TypeCandidateWithdrawn: "withdrawn"}[ev.typ]
 		if got != ev.eventID || status != want {
-			lost++
-			if lost <= 5 {
+			v.lost++
+			if v.lost <= 5 {
 				t.Logf("%s: stored %s (%s), newest event %s (%s)", key, got, status, ev.eventID, want)
 			}
 		}
 	}
-	dlq := streamMsgs(t, js, events.StreamDLQ)
+	v.dlq = streamMsgs(t, d.js, events.StreamDLQ)
+	return v
+}
 
-	// The report.
+// report prints the figures and asserts the zeros.
+func (d *driver) report(name string, faults []fault, took time.Duration, v verdict, file string) {
+	t := d.t
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nfault suite: %d events (each published twice, some out of order), %d publishes over %.0fs; %d match events seen (%d created)\n",
-		len(w.events), published, workloadFor.Seconds(), totalSeen, createdN)
+	fmt.Fprintf(&b, "\n%s: %d events (each published twice, some out of order), %d publishes over %.0fs; %d match events seen (%d created)\n",
+		name, len(d.w.events), d.published, took.Seconds(), v.seen, v.created)
 	fmt.Fprintf(&b, "\n%-42s %6s %12s  %s\n", "fault", "at", "recovery", "")
 	for _, f := range faults {
 		fmt.Fprintf(&b, "%-42s %5ds %9.0f ms  %s\n", f.name, int(f.at.Seconds()), f.recoveryMS, f.note)
 	}
-	fmt.Fprintf(&b, "\n%-48s %6d\n", "inputs lost (stored version ≠ newest event)", lost)
-	fmt.Fprintf(&b, "%-48s %6d\n", "matches expected by the oracle", len(expected))
-	fmt.Fprintf(&b, "%-48s %6d\n", "missing matches", missing)
-	fmt.Fprintf(&b, "%-48s %6d\n", "matches not expected (extra)", extra)
-	fmt.Fprintf(&b, "%-48s %6d\n", "duplicate created events for a pair", dups)
-	fmt.Fprintf(&b, "%-48s %6d\n", "matches left for withdrawn candidates/closed jobs", leftover)
-	fmt.Fprintf(&b, "%-48s %6d\n", "dead letters", dlq)
-	fmt.Fprintf(&b, "%-48s %6d\n", "pairs within 0.1 of the threshold (should be 0)", near)
-	fmt.Fprintf(&b, "%-48s %6.0fs\n", "suite time", time.Since(start).Seconds())
+	row := func(label string, n int) { fmt.Fprintf(&b, "%-48s %6d\n", label, n) }
+	row("inputs lost (stored version ≠ newest event)", v.lost)
+	row("matches expected by the oracle", v.expected)
+	row("missing matches", v.missing)
+	row("matches not expected (extra)", v.extra)
+	row("duplicate created events for a pair", v.dups)
+	row("matches left for withdrawn candidates/closed jobs", v.leftover)
+	row("dead letters", v.dlq)
+	row("pairs within 0.1 of the threshold (should be 0)", v.near)
+	fmt.Fprintf(&b, "%-48s %6.0fs\n", "suite time", time.Since(d.start).Seconds())
 	t.Log(b.String())
-	os.WriteFile(filepath.Join(os.TempDir(), "talentmatch-chaos-report.txt"), []byte(b.String()), 0o644)
-
-	for name, v := range map[string]int{"lost inputs": lost, "missing matches": missing, "extra matches": extra,
-		"duplicate created events": dups, "matches left for withdrawn or closed": leftover, "dead letters": dlq} {
-		if v != 0 {
-			t.Errorf("%s: %d, want 0", name, v)
+	os.WriteFile(filepath.Join(os.TempDir(), file), []byte(b.String()), 0o644)
+	for label, n := range map[string]int{"lost inputs": v.lost, "missing matches": v.missing, "extra matches": v.extra,
+		"duplicate created events": v.dups, "matches left for withdrawn or closed": v.leftover, "dead letters": v.dlq} {
+		if n != 0 {
+			t.Errorf("%s: %d, want 0", label, n)
 		}
 	}
-	if len(expected) < 200 {
-		t.Errorf("only %d expected matches: the workload is too thin to prove anything", len(expected))
+	if v.expected < 200 {
+		t.Errorf("only %d expected matches: the workload is too thin to prove anything", v.expected)
 	}
+}
+
+func TestChaos(t *testing.T) {
+	w := newWorkload(42)
+	e := startEnv(t)
+	d := newDriver(t, w, e.natsURL)
+	var rssBefore, rssDuringPause int64
+	faults, took := d.run(func(since func() time.Duration) []fault {
+		var faults []fault
+		wait := func(dur time.Duration) { time.Sleep(dur) }
+		wait(3 * time.Second)
+		at := since()
+		e.matchd[0].kill()
+		wait(time.Second)
+		e.matchd[0].start(t)
+		faults = append(faults, fault{name: "SIGKILL matchd-1, restart after 1s", at: at, recoveryMS: d.probe()})
+
+		wait(2 * time.Second)
+		at = since()
+		e.redis.restart(t)
+		faults = append(faults, fault{name: "restart Redis (AOF)", at: at, recoveryMS: d.probe()})
+
+		wait(2 * time.Second)
+		at = since()
+		e.matchd[1].kill()
+		e.matchd[1].start(t)
+		faults = append(faults, fault{name: "SIGKILL matchd-2, restart at once", at: at, recoveryMS: d.probe()})
+
+		wait(2 * time.Second)
+		at = since()
+		e.nats.term()
+		e.nats.start(t)
+		faults = append(faults, fault{name: "restart NATS (JetStream on disk)", at: at, recoveryMS: d.probe()})
+
+		wait(2 * time.Second)
+		rssBefore = max(e.matchd[0].rss(), e.matchd[1].rss())
+		at = since()
+		if err := e.redis.srv.Pause(); err != nil {
+			t.Error(err)
+		}
+		pauseEnd := time.Now().Add(8 * time.Second) // longer than the 3s ack wait
+		for time.Now().Before(pauseEnd) {
+			rssDuringPause = max(rssDuringPause, e.matchd[0].rss(), e.matchd[1].rss())
+			time.Sleep(200 * time.Millisecond)
+		}
+		e.redis.srv.Resume()
+		faults = append(faults, fault{name: "pause Redis 8s (SIGSTOP > ack wait)", at: at, recoveryMS: d.probe(),
+			note: fmt.Sprintf("matchd RSS %d MB before, %d MB max while paused", rssBefore>>20, rssDuringPause>>20)})
+
+		wait(2 * time.Second)
+		at = since()
+		e.matchd[0].kill()
+		e.matchd[1].kill()
+		e.matchd[0].start(t)
+		e.matchd[1].start(t)
+		faults = append(faults, fault{name: "SIGKILL both matchd, restart", at: at, recoveryMS: d.probe()})
+		return faults
+	})
+	rdb := redis.NewClient(&redis.Options{Addr: e.redis.srv.Addr()})
+	defer rdb.Close()
+	d.report("fault suite", faults, took, d.check(rdb), "talentmatch-chaos-report.txt")
 	if rssDuringPause > rssBefore+200<<20 {
 		t.Errorf("matchd memory grew from %d MB to %d MB while Redis was paused", rssBefore>>20, rssDuringPause>>20)
 	}
@@ -593,5 +729,3 @@ func streamMsgs(t *testing.T, js jetstream.JetStream, name string) int {
 	}
 	return int(info.State.Msgs)
 }
-
-var _ = sort.Strings

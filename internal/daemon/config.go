@@ -43,6 +43,13 @@ type Config struct {
 	// instead of putting them in the URL. RedisCA is a CA file to trust for
 	// rediss:// (TLS) URLs.
 	RedisUsername, RedisPassword, RedisCA string
+	// RedisWaitReplicas makes every write wait until that many replicas
+	// of its primary hold it (Redis WAIT), so that a failover loses
+	// nothing already acknowledged. Default 0. Use 1 with replicas.
+	RedisWaitReplicas int
+	// RedisWaitTimeout bounds that wait; a write not replicated in time
+	// fails and its event is retried. Default 500ms.
+	RedisWaitTimeout time.Duration
 	// DataDir holds the embedded NATS store and the private Redis's files.
 	// Default "data".
 	DataDir string
@@ -89,27 +96,44 @@ type Config struct {
 	// RetentionCheck is how often expired profiles are looked for.
 	// Default one minute.
 	RetentionCheck time.Duration
+	// JobHourlyCap and CandidateDailyCap are the fair-share caps: the most
+	// new matches one job receives per hour, and one candidate per day, in
+	// a campaign (or the open pool) unless the campaign overrides them;
+	// the rest are held and released best first as room appears. 0 means
+	// no cap. Defaults 50 and 20.
+	JobHourlyCap, CandidateDailyCap int
+	// SweepInterval is how often campaign windows are checked and held
+	// matches released. Default 2s.
+	SweepInterval time.Duration
+	// StatsTTL is how long a campaign's statistics are reused by queries
+	// (they scan the campaign). Default 2s.
+	StatsTTL time.Duration
 }
 
 // Defaults returns the default configuration.
 func Defaults() Config {
 	return Config{
-		EmbeddedNATSPort: 4222,
-		DataDir:          "data",
-		Prefix:           "talentmatch",
-		Shards:           16,
-		MinScore:         0.45,
-		TopK:             20,
-		HTTPAddr:         "127.0.0.1:8090",
-		Ranker:           "mirror",
-		Workers:          64,
-		MaxAckPending:    1024,
-		AckWait:          30 * time.Second,
-		MaxDeliver:       8,
-		MaxEventBytes:    64 << 10,
-		StreamReplicas:   1,
-		LogLevel:         "info",
-		RetentionCheck:   time.Minute,
+		EmbeddedNATSPort:  4222,
+		DataDir:           "data",
+		Prefix:            "talentmatch",
+		Shards:            16,
+		MinScore:          0.45,
+		TopK:              20,
+		HTTPAddr:          "127.0.0.1:8090",
+		Ranker:            "mirror",
+		Workers:           64,
+		MaxAckPending:     1024,
+		AckWait:           30 * time.Second,
+		MaxDeliver:        8,
+		MaxEventBytes:     64 << 10,
+		StreamReplicas:    1,
+		LogLevel:          "info",
+		RetentionCheck:    time.Minute,
+		RedisWaitTimeout:  500 * time.Millisecond,
+		JobHourlyCap:      50,
+		CandidateDailyCap: 20,
+		SweepInterval:     2 * time.Second,
+		StatsTTL:          2 * time.Second,
 	}
 }
 
@@ -124,6 +148,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Workers < 1 || c.MaxAckPending < 1 || c.MaxDeliver < 1 {
 		errs = append(errs, errors.New("workers, max ack pending and max deliver must be at least 1"))
+	}
+	if c.JobHourlyCap < 0 || c.CandidateDailyCap < 0 {
+		errs = append(errs, errors.New("match caps must be 0 (no cap) or more"))
+	}
+	if c.SweepInterval <= 0 {
+		errs = append(errs, errors.New("sweep interval must be positive"))
 	}
 	if c.Ranker != "mirror" && c.Ranker != "redis" {
 		errs = append(errs, fmt.Errorf("ranker %q: want mirror or redis", c.Ranker))
@@ -174,6 +204,13 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	str(&c.RedisUsername, "redis-username", "REDIS_USERNAME", "Redis ACL user")
 	str(&c.RedisPassword, "redis-password", "REDIS_PASSWORD", "Redis password (prefer the environment to the command line)")
 	str(&c.RedisCA, "redis-ca", "REDIS_CA", "CA certificate file for rediss:// (TLS)")
+	num(&c.RedisWaitReplicas, "redis-wait-replicas", "TALENTMATCH_REDIS_WAIT_REPLICAS", "replicas every Redis write must reach before an event is acknowledged (1 with replicas)")
+	if v, ok := os.LookupEnv("TALENTMATCH_REDIS_WAIT_TIMEOUT"); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			c.RedisWaitTimeout = d
+		}
+	}
+	fs.DurationVar(&c.RedisWaitTimeout, "redis-wait-timeout", c.RedisWaitTimeout, "bound of that wait ($TALENTMATCH_REDIS_WAIT_TIMEOUT)")
 	str(&c.DataDir, "data-dir", "TALENTMATCH_DATA_DIR", "directory for the embedded NATS store and private Redis")
 	str(&c.Prefix, "prefix", "TALENTMATCH_PREFIX", "Redis key prefix")
 	num(&c.Shards, "shards", "TALENTMATCH_SHARDS", "Redis shards (fixed per deployment)")
@@ -207,6 +244,20 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 		}
 	}
 	fs.DurationVar(&c.Retention, "profile-retention", c.Retention, "erase a candidate this long after their last registration, e.g. 4320h; 0 keeps profiles until withdrawal ($TALENTMATCH_PROFILE_RETENTION)")
+	num(&c.JobHourlyCap, "max-matches-per-job-per-hour", "TALENTMATCH_MAX_MATCHES_PER_JOB_PER_HOUR", "fair share: new matches one job receives per hour in a campaign (0: no cap)")
+	num(&c.CandidateDailyCap, "max-matches-per-candidate-per-day", "TALENTMATCH_MAX_MATCHES_PER_CANDIDATE_PER_DAY", "fair share: new matches one candidate receives per day in a campaign (0: no cap)")
+	if v, ok := os.LookupEnv("TALENTMATCH_SWEEP_INTERVAL"); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			c.SweepInterval = d
+		}
+	}
+	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often campaign windows are checked and held matches released ($TALENTMATCH_SWEEP_INTERVAL)")
+	if v, ok := os.LookupEnv("TALENTMATCH_STATS_TTL"); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			c.StatsTTL = d
+		}
+	}
+	fs.DurationVar(&c.StatsTTL, "stats-ttl", c.StatsTTL, "how long a campaign's statistics are reused by queries ($TALENTMATCH_STATS_TTL)")
 	fs.BoolVar(&c.Pprof, "pprof", c.Pprof, "serve /debug/pprof on the HTTP address")
 	str(&c.LogLevel, "log-level", "TALENTMATCH_LOG_LEVEL", "debug, info, warn or error")
 }

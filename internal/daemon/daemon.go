@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -23,7 +24,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/talentmatch/talentmatch/events"
+	"github.com/talentmatch/talentmatch/internal/api"
 	"github.com/talentmatch/talentmatch/internal/natsserver"
+	"github.com/talentmatch/talentmatch/internal/query"
 	"github.com/talentmatch/talentmatch/internal/redisserver"
 	"github.com/talentmatch/talentmatch/matcher"
 	"github.com/talentmatch/talentmatch/matcher/mirror"
@@ -101,9 +104,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 	if err != nil {
 		return err
 	}
-	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	setupCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	if err := events.EnsureStreams(setupCtx, js, events.StreamConfig{Replicas: cfg.StreamReplicas}); err != nil {
+	// In a fresh NATS cluster JetStream may need a few seconds to elect a
+	// leader, and a request sent before that can hang: each attempt gets its
+	// own deadline and is retried until the setup deadline.
+	if err := retry(setupCtx, log, "streams", func(ctx context.Context) error {
+		return events.EnsureStreams(ctx, js, events.StreamConfig{Replicas: cfg.StreamReplicas})
+	}); err != nil {
 		return err
 	}
 
@@ -112,7 +120,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 		return err
 	}
 	cleanups = append(cleanups, stopRedis)
-	st, err := state.New(rdb, state.Config{Prefix: cfg.Prefix, Shards: cfg.Shards, Logger: log, Retention: cfg.Retention})
+	st, err := state.New(rdb, state.Config{Prefix: cfg.Prefix, Shards: cfg.Shards, Logger: log, Retention: cfg.Retention,
+		WaitReplicas: cfg.RedisWaitReplicas, WaitTimeout: cfg.RedisWaitTimeout})
 	if err != nil {
 		return err
 	}
@@ -133,7 +142,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 		m = mirror.New(scorer)
 		ranker, store = m, mirror.Store{Store: st, Mirror: m}
 	}
-	engine, err := matcher.NewEngine(matcher.Config{MinScore: cfg.MinScore, TopK: cfg.TopK, Logger: log},
+	engine, err := matcher.NewEngine(matcher.Config{MinScore: cfg.MinScore, TopK: cfg.TopK, Logger: log,
+		JobHourlyCap: cfg.JobHourlyCap, CandidateDailyCap: cfg.CandidateDailyCap},
 		matcher.NewNormalizer(tax), scorer, store, ranker, events.NewPublisher(js, metrics))
 	if err != nil {
 		return err
@@ -142,11 +152,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 	if err != nil {
 		return err
 	}
-	cons, err := events.NewConsumer(setupCtx, js, events.NewDecoder(validator, events.DecoderConfig{MaxBytes: cfg.MaxEventBytes}),
-		events.EngineHandler{Engine: engine}, metrics, events.ConsumerConfig{
-			AckWait: cfg.AckWait, MaxAckPending: cfg.MaxAckPending, MaxDeliver: cfg.MaxDeliver, BackOff: cfg.RetryBackoff, Workers: cfg.Workers, Logger: log,
-		})
-	if err != nil {
+	var cons *events.Consumer
+	if err := retry(setupCtx, log, "consumer", func(ctx context.Context) (err error) {
+		cons, err = events.NewConsumer(ctx, js, events.NewDecoder(validator, events.DecoderConfig{MaxBytes: cfg.MaxEventBytes}),
+			events.EngineHandler{Engine: engine}, metrics, events.ConsumerConfig{
+				AckWait: cfg.AckWait, MaxAckPending: cfg.MaxAckPending, MaxDeliver: cfg.MaxDeliver, BackOff: cfg.RetryBackoff, Workers: cfg.Workers, Logger: log,
+			})
+		return err
+	}); err != nil {
 		return err
 	}
 
@@ -180,6 +193,22 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 			errc <- err
 		}
 	}()
+	wg.Add(1)
+	go func() { // exits when runCtx ends
+		defer wg.Done()
+		sweep(runCtx, engine, cfg.SweepInterval, log)
+	}()
+	wg.Add(1)
+	go func() { // exits when runCtx ends
+		defer wg.Done()
+		monitor(runCtx, metrics, cons, nc, rdb, st, log)
+	}()
+	queries := api.New(query.New(st, scorer, ranker, tax, query.Config{StatsTTL: cfg.StatsTTL}), nc, api.Config{Logger: log, Registerer: reg})
+	svc, err := queries.StartService()
+	if err != nil {
+		return fmt.Errorf("start the query service: %w", err)
+	}
+	defer func() { _ = svc.Stop() }()
 	if cfg.Retention > 0 {
 		wg.Add(1)
 		go func() { // exits when runCtx ends
@@ -192,6 +221,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 	if cfg.HTTPAddr != "" && cfg.HTTPAddr != "-" {
 		h := &health{nc: nc, rdb: rdb, cons: cons}
 		mux := http.NewServeMux()
+		queries.Routes(mux)
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 		mux.HandleFunc("/healthz", h.live)
 		mux.HandleFunc("/readyz", h.ready)
@@ -253,32 +283,15 @@ func writeURL(dir, name, url string) error {
 func connectRedis(ctx context.Context, cfg Config, log *slog.Logger) (redis.UniversalClient, string, func(), error) {
 	noop := func() {}
 	if cfg.RedisURL != "" && cfg.RedisURL != "embedded" {
-		opts, err := redis.ParseURL(cfg.RedisURL)
+		c, err := redisClient(cfg)
 		if err != nil {
-			return nil, "", noop, fmt.Errorf("REDIS_URL: %w", redactErr(err, cfg.RedisURL))
+			return nil, "", noop, err
 		}
-		if cfg.RedisUsername != "" {
-			opts.Username = cfg.RedisUsername
-		}
-		if cfg.RedisPassword != "" {
-			opts.Password = cfg.RedisPassword
-		}
-		if cfg.RedisCA != "" {
-			if opts.TLSConfig == nil {
-				return nil, "", noop, errors.New("REDIS_CA is set but REDIS_URL is not rediss:// (TLS)")
-			}
-			pool, err := caPool(cfg.RedisCA)
-			if err != nil {
-				return nil, "", noop, err
-			}
-			opts.TLSConfig.RootCAs = pool
-		}
-		c := redis.NewClient(opts)
 		if err := c.Ping(ctx).Err(); err != nil {
 			c.Close()
-			return nil, "", noop, fmt.Errorf("Redis at %s does not answer: %w (check REDIS_URL)", opts.Addr, err)
+			return nil, "", noop, fmt.Errorf("Redis at %s does not answer: %w (check REDIS_URL)", redactUserinfo(cfg.RedisURL), err)
 		}
-		return c, redactURL(opts), func() { c.Close() }, nil
+		return c, redactUserinfo(cfg.RedisURL), func() { c.Close() }, nil
 	}
 	if cfg.RedisURL == "" {
 		c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DialTimeout: 300 * time.Millisecond, MaxRetries: -1})
@@ -310,17 +323,6 @@ func connectRedis(ctx context.Context, cfg Config, log *slog.Logger) (redis.Univ
 		srv.Stop()
 		os.Remove(filepath.Join(cfg.DataDir, RedisURLFile))
 	}, nil
-}
-
-// redactURL shows a Redis address without its password.
-func redactURL(o *redis.Options) string {
-	if o.Username != "" {
-		return fmt.Sprintf("redis://%s:***@%s/%d", o.Username, o.Addr, o.DB)
-	}
-	if o.Password != "" {
-		return fmt.Sprintf("redis://:***@%s/%d", o.Addr, o.DB)
-	}
-	return fmt.Sprintf("redis://%s/%d", o.Addr, o.DB)
 }
 
 type health struct {
@@ -408,6 +410,56 @@ func redactErr(err error, url string) error {
 }
 
 // expire erases the candidates whose retention ran out, every interval.
+// monitor samples the gauges that are not updated by events: the
+// consumer's lag, and the connections to NATS and Redis.
+func monitor(ctx context.Context, m *events.Metrics, cons *events.Consumer, nc *nats.Conn, rdb redis.UniversalClient, st *state.Redis, log *slog.Logger) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		up := func(ok bool) float64 {
+			if ok {
+				return 1
+			}
+			return 0
+		}
+		m.NATSConnected.Set(up(nc.IsConnected()))
+		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		m.RedisUp.Set(up(rdb.Ping(cctx).Err() == nil))
+		if info, err := cons.Info(cctx); err == nil {
+			m.ConsumerPending.Set(float64(info.NumPending))
+			m.ConsumerAckPending.Set(float64(info.NumAckPending))
+		}
+		if n, err := st.HeldTotal(cctx); err == nil {
+			m.MatchesHeld.Set(float64(n))
+		} else if ctx.Err() == nil {
+			log.Debug("count held matches", "error", err)
+		}
+		cancel()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// sweep runs the engine's time-driven work: campaign windows opening and
+// closing, held matches released.
+func sweep(ctx context.Context, e *matcher.Engine, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := e.Sweep(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sweep", "error", err)
+		}
+	}
+}
+
 func expire(ctx context.Context, st *state.Redis, e *matcher.Engine, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -433,6 +485,89 @@ func expire(ctx context.Context, st *state.Redis, e *matcher.Engine, every time.
 		}
 		if n > 0 {
 			log.Info("erased profiles past their retention", "count", n)
+		}
+	}
+}
+
+// redisClient builds the client of an explicit REDIS_URL: a single server
+// (redis:// or rediss://), a cluster (redis-cluster://h1:p1?addr=h2:p2&addr=...,
+// or a comma-separated list of host:port), or a Sentinel-managed primary
+// (redis-sentinel://h1:p1?master_name=mymaster&addr=h2:p2).
+func redisClient(cfg Config) (redis.UniversalClient, error) {
+	u := cfg.RedisURL
+	auth := func(user, pass *string, tlsc **tls.Config) error {
+		if cfg.RedisUsername != "" {
+			*user = cfg.RedisUsername
+		}
+		if cfg.RedisPassword != "" {
+			*pass = cfg.RedisPassword
+		}
+		if cfg.RedisCA != "" {
+			if *tlsc == nil {
+				return errors.New("REDIS_CA is set but REDIS_URL does not use TLS (rediss)")
+			}
+			pool, err := caPool(cfg.RedisCA)
+			if err != nil {
+				return err
+			}
+			(*tlsc).RootCAs = pool
+		}
+		return nil
+	}
+	switch {
+	case strings.HasPrefix(u, "redis-cluster://"), strings.HasPrefix(u, "rediss-cluster://"):
+		o, err := redis.ParseClusterURL(strings.Replace(u, "-cluster://", "://", 1))
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", redactErr(err, u))
+		}
+		if err := auth(&o.Username, &o.Password, &o.TLSConfig); err != nil {
+			return nil, err
+		}
+		return redis.NewClusterClient(o), nil
+	case strings.HasPrefix(u, "redis-sentinel://"), strings.HasPrefix(u, "rediss-sentinel://"):
+		o, err := redis.ParseFailoverURL(strings.Replace(u, "-sentinel://", "://", 1))
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", redactErr(err, u))
+		}
+		if err := auth(&o.Username, &o.Password, &o.TLSConfig); err != nil {
+			return nil, err
+		}
+		return redis.NewFailoverClient(o), nil
+	case !strings.Contains(u, "://") && strings.Contains(u, ","):
+		o := &redis.ClusterOptions{Addrs: strings.Split(u, ",")}
+		if err := auth(&o.Username, &o.Password, &o.TLSConfig); err != nil {
+			return nil, err
+		}
+		return redis.NewClusterClient(o), nil
+	}
+	o, err := redis.ParseURL(u)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", redactErr(err, u))
+	}
+	if err := auth(&o.Username, &o.Password, &o.TLSConfig); err != nil {
+		return nil, err
+	}
+	return redis.NewClient(o), nil
+}
+
+// retry runs attempt, each time with its own 10 s deadline, until it succeeds
+// or ctx ends; it returns the last error.
+func retry(ctx context.Context, log *slog.Logger, what string, attempt func(context.Context) error) error {
+	for delay := 200 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
+		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := attempt(actx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("set up %s: %w", what, err)
+		}
+		log.Warn("not ready yet; retrying", "what", what, "error", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("set up %s: %w", what, err)
+		case <-time.After(delay):
 		}
 	}
 }

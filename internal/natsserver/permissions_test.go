@@ -122,6 +122,12 @@ func TestShippedPermissions(t *testing.T) {
 		{"organizer-remain-zgc", "talent.jobs.posted.acme", false},
 		{"matchd", "talent.matches.created.open.acme.c-0042", true},
 		{"matchd", "talent.jobs.posted.acme", false},
+		{"company-acme", "talent.feedback.company.acme", true},
+		{"company-acme", "talent.feedback.company.globex", false},
+		{"company-acme", "talent.feedback.candidate.c-0042", false},
+		{"candidate-c-0042", "talent.feedback.candidate.c-0042", true},
+		{"candidate-c-0042", "talent.feedback.candidate.c-0043", false},
+		{"candidate-c-0042", "talent.feedback.company.acme", false},
 	}
 	for _, tc := range pubs {
 		t.Run(fmt.Sprintf("%s publishes %s", tc.user, tc.subject), func(t *testing.T) {
@@ -189,6 +195,50 @@ func TestShippedPermissions(t *testing.T) {
 			if _, err := sub.NextMsg(5 * time.Second); err != nil {
 				t.Fatalf("allowed subscriber did not receive %s: %v", subject, err)
 			}
+		})
+	}
+}
+
+// TestQueryPermissions: each party may ask the query service only about
+// itself; matchd may serve it and answer on the asker's reply subject.
+func TestQueryPermissions(t *testing.T) {
+	s := startShipped(t)
+	matchd := connectAs(t, s, "matchd")
+	sub, err := matchd.nc.Subscribe("talent.query.>", func(m *nats.Msg) { _ = m.Respond([]byte(`{"ok":true}`)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := matchd.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		user, subject string
+		allowed       bool
+	}{
+		{"company-acme", "talent.query.companies.acme.matches", true},
+		{"company-acme", "talent.query.jobs.acme.j-1.matches", true},
+		{"company-acme", "talent.query.companies.globex.matches", false},
+		{"company-acme", "talent.query.jobs.globex.j-1.matches", false},
+		{"company-acme", "talent.query.candidates.c-0042.matches", false},
+		{"candidate-c-0042", "talent.query.candidates.c-0042.matches", true},
+		{"candidate-c-0042", "talent.query.candidates.c-0043.matches", false},
+		{"candidate-c-0042", "talent.query.campaigns.remain-zgc.stats", false},
+		{"organizer-remain-zgc", "talent.query.campaigns.remain-zgc.stats", true},
+		{"organizer-remain-zgc", "talent.query.campaigns.other.stats", false},
+	} {
+		t.Run(fmt.Sprintf("%s asks %s", tc.user, tc.subject), func(t *testing.T) {
+			p := connectAs(t, s, tc.user)
+			if tc.allowed {
+				if _, err := p.nc.Request(tc.subject, nil, 5*time.Second); err != nil {
+					t.Fatalf("allowed query: %v", err)
+				}
+				return
+			}
+			if err := p.nc.Publish(tc.subject, nil); err != nil {
+				t.Fatal(err)
+			}
+			p.denied(t, "Publish", tc.subject)
 		})
 	}
 }

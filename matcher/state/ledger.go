@@ -56,6 +56,9 @@ func (r *Redis) CandidateEntries(ctx context.Context, id string) (map[matcher.Jo
 	m := cmds[0].(*redis.MapStringStringCmd).Val()
 	out := make(map[matcher.JobRef]matcher.Entry, len(m))
 	for k, v := range m {
+		if strings.HasPrefix(k, "!") {
+			continue // feedback and first-match marks, not entries
+		}
 		ref, ok := matcher.ParseJobRef(k)
 		if !ok {
 			continue
@@ -94,7 +97,7 @@ func (r *Redis) Entries(ctx context.Context, pairs []matcher.Pair) ([]matcher.En
 
 // Link implements matcher.Store.
 func (r *Redis) Link(ctx context.Context, pairs []matcher.Pair) error {
-	_, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+	_, err := r.write(ctx, func(p redis.Pipeliner) {
 		for _, pr := range pairs {
 			p.SAdd(ctx, r.k.jobPairs(pr.Job.String()), pr.CandidateID)
 		}
@@ -107,7 +110,7 @@ func (r *Redis) Link(ctx context.Context, pairs []matcher.Pair) error {
 
 // Unlink implements matcher.Store.
 func (r *Redis) Unlink(ctx context.Context, pairs []matcher.Pair) error {
-	_, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+	_, err := r.write(ctx, func(p redis.Pipeliner) {
 		for _, pr := range pairs {
 			p.SRem(ctx, r.k.jobPairs(pr.Job.String()), pr.CandidateID)
 		}
@@ -128,7 +131,7 @@ func (r *Redis) Claim(ctx context.Context, claims []matcher.Claim) ([]matcher.Cl
 		}
 		payloads[i] = string(b)
 	}
-	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+	cmds, err := r.write(ctx, func(p redis.Pipeliner) {
 		for i, c := range claims {
 			kind := "c"
 			if c.Event.Kind == matcher.MatchRetracted {
@@ -148,6 +151,8 @@ func (r *Redis) Claim(ctx context.Context, claims []matcher.Claim) ([]matcher.Cl
 			out[i] = matcher.ClaimTaken
 		case "stale":
 			out[i] = matcher.ClaimStaleRev
+		case "declined":
+			out[i] = matcher.ClaimDeclined
 		default:
 			out[i] = matcher.ClaimBusy
 		}
@@ -157,7 +162,7 @@ func (r *Redis) Claim(ctx context.Context, claims []matcher.Claim) ([]matcher.Cl
 
 // Complete implements matcher.Store.
 func (r *Redis) Complete(ctx context.Context, claims []matcher.Claim) error {
-	_, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+	_, err := r.write(ctx, func(p redis.Pipeliner) {
 		for _, c := range claims {
 			completeScript.EvalSha(ctx, p, []string{r.k.ledger(c.Pair.CandidateID)}, c.Pair.Job.String(), c.Gen)
 		}
@@ -170,7 +175,19 @@ func (r *Redis) Complete(ctx context.Context, claims []matcher.Claim) error {
 
 // ForgetCandidate implements matcher.Store.
 func (r *Redis) ForgetCandidate(ctx context.Context, id string, jobs []matcher.JobRef) error {
-	_, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) { p.SMembers(ctx, r.k.heldOf(id)) })
+	if err != nil {
+		return unavailable("read held matches", err)
+	}
+	held := cmds[0].(*redis.StringSliceCmd).Val()
+	_, err = r.write(ctx, func(p redis.Pipeliner) {
+		for _, h := range held {
+			if camp, m, ok := strings.Cut(h, "|"); ok {
+				p.ZRem(ctx, r.k.held(camp), m)
+				p.HDel(ctx, r.k.held(camp)+":t", m)
+			}
+		}
+		p.Del(ctx, r.k.heldOf(id), r.k.candidateWindow(id))
 		p.Del(ctx, r.k.ledger(id))
 		for _, ref := range jobs {
 			p.SRem(ctx, r.k.jobPairs(ref.String()), id)

@@ -39,6 +39,14 @@ type Config struct {
 	// registration; then ExpiredCandidates lists them for erasure. Zero
 	// keeps profiles until withdrawal.
 	Retention time.Duration
+	// WaitReplicas makes every write wait (Redis WAIT) until that many
+	// replicas of its primary have it, so that a failover loses nothing
+	// acknowledged. Default 0: no wait (a single server, or replication
+	// trusted to be fast).
+	WaitReplicas int
+	// WaitTimeout bounds the wait; a write not replicated in time fails
+	// and its event is retried. Default 500ms.
+	WaitTimeout time.Duration
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
 	// Logger receives errors about stored records that cannot be read.
@@ -64,6 +72,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.WaitTimeout == 0 {
+		c.WaitTimeout = 500 * time.Millisecond
 	}
 	if c.LogRetention == 0 {
 		c.LogRetention = time.Hour
@@ -102,7 +113,7 @@ func New(rdb redis.UniversalClient, cfg Config) (*Redis, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Redis{rdb: rdb, cfg: cfg, k: newKeys(cfg.Prefix, cfg.Shards), batch: newBatcher(rdb)}, nil
+	return &Redis{rdb: rdb, cfg: cfg, k: newKeys(cfg.Prefix, cfg.Shards), batch: newBatcher(rdb, cfg.WaitReplicas, cfg.WaitTimeout)}, nil
 }
 
 // Init records the layout on first use and refuses a keyspace made with a
@@ -173,8 +184,18 @@ func versionTime(t time.Time) string { return fmt.Sprintf("%020d", t.UnixNano())
 // restarted and lost its script cache), it loads the scripts and runs the
 // pipeline again.
 func (r *Redis) pipeline(ctx context.Context, fill func(p redis.Pipeliner)) ([]redis.Cmder, error) {
+	return r.send(ctx, fill, false)
+}
+
+// write is pipeline for commands that change state: with WaitReplicas
+// set, it returns only once that many replicas hold the change.
+func (r *Redis) write(ctx context.Context, fill func(p redis.Pipeliner)) ([]redis.Cmder, error) {
+	return r.send(ctx, fill, true)
+}
+
+func (r *Redis) send(ctx context.Context, fill func(p redis.Pipeliner), write bool) ([]redis.Cmder, error) {
 	for attempt := 0; ; attempt++ {
-		cmds, err := r.batch.do(ctx, fill)
+		cmds, err := r.batch.do(ctx, fill, write)
 		if err != nil {
 			return nil, err
 		}
@@ -228,7 +249,7 @@ func (r *Redis) apply(ctx context.Context, v matcher.Version, build func(old rec
 			return 0, 0, err
 		}
 		keys, args := r.applyArgs(c, old, v)
-		cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) { applyScript.EvalSha(ctx, p, keys, args...) })
+		cmds, err := r.write(ctx, func(p redis.Pipeliner) { applyScript.EvalSha(ctx, p, keys, args...) })
 		if err != nil {
 			return 0, 0, unavailable("apply change", err)
 		}
@@ -389,6 +410,13 @@ func (r *Redis) PutJob(ctx context.Context, f *matcher.JobFeatures, v matcher.Ve
 		return c, nil
 	})
 	f.Rev = rev
+	if err == nil && out != matcher.Stale {
+		// The company's list of jobs serves queries only; it needs no
+		// atomicity with the record.
+		if _, err = r.write(ctx, func(p redis.Pipeliner) { p.SAdd(ctx, r.k.companyJobs(f.CompanyID), ref) }); err != nil {
+			err = unavailable("list company job", err)
+		}
+	}
 	return out, err
 }
 
@@ -465,7 +493,7 @@ func (r *Redis) BulkLoad(ctx context.Context, jobs []*matcher.JobFeatures, cands
 	for _, c := range cands {
 		items = append(items, item{cand: c})
 	}
-	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
+	cmds, err := r.write(ctx, func(p redis.Pipeliner) {
 		for _, it := range items {
 			var c change
 			if it.job != nil {

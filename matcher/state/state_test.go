@@ -249,3 +249,32 @@ func TestScriptsReloadAfterRestart(t *testing.T) {
 		t.Fatalf("claim after script flush: %v %v", res, err)
 	}
 }
+
+func TestShardsSpreadOverSlots(t *testing.T) {
+	ctx := context.Background()
+	rdb := testenv.Redis(t)
+	if got := keySlot("123456789"); got != 12739 { // Redis Cluster specification's test vector
+		t.Fatalf("keySlot(123456789) = %d, want 12739", got)
+	}
+	k := newKeys("talentmatch", 16)
+	seen := map[int]bool{}
+	for i, tag := range k.tags {
+		key := tag + "x"
+		// Redis's own slot function agrees with ours.
+		want, err := rdb.ClusterKeySlot(ctx, key).Result()
+		if err != nil && !strings.Contains(err.Error(), "cluster support disabled") {
+			t.Fatal(err)
+		}
+		got := int(keySlot(key[strings.Index(key, "{")+1 : strings.Index(key, "}")]))
+		if err == nil && int64(got) != want {
+			t.Fatalf("slot of %s: ours %d, Redis %d", key, got, want)
+		}
+		if got < i*slots/16 || got >= (i+1)*slots/16 {
+			t.Errorf("shard %d's slot %d is outside its range", i, got)
+		}
+		seen[got*3/slots] = true // which third of the slots: a master of a 3-master cluster
+	}
+	if len(seen) != 3 {
+		t.Errorf("16 shards cover %d of 3 masters' slot ranges", len(seen))
+	}
+}
