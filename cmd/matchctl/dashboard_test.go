@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/talentmatch/talentmatch/internal/daemon"
+	"github.com/talentmatch/talentmatch/internal/query"
+	"github.com/talentmatch/talentmatch/internal/testenv"
+)
+
+// chromium returns the headless browser the dashboard test drives. It is
+// a dependency of the test suite (.ci/run installs Debian's chromium), not
+// an optional extra: without it the test fails and says so.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("no chromium on PATH: install it (apt-get install -y chromium fonts-noto-cjk); .ci/run does")
+	return ""
+}
+
+// TestDashboard drives the organizers' dashboard in headless Chromium while
+// the demo campaign plays, and checks that the figures on the page equal
+// the query API's. With TALENTMATCH_SCREENSHOT set it saves a screenshot
+// there (docs/dashboard.png is made this way).
+func TestDashboard(t *testing.T) {
+	browser := chromium(t)
+	rs := testenv.RedisServer(t)
+	ns := testenv.NATSServer(t)
+	cfg := daemon.Defaults()
+	cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr = ns.ClientURL(), rs.URL(), t.TempDir(), "127.0.0.1:0"
+	cfg.StatsTTL = 500 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan daemon.Info, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- daemon.Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(i daemon.Info) { ready <- i })
+	}()
+	var info daemon.Info
+	select {
+	case info = <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	defer func() { cancel(); <-done }()
+	base := "http://" + info.HTTPAddr
+
+	// The demo plays in the background, slowly enough to be watched.
+	demo := make(chan error, 1)
+	go func() {
+		demo <- runDemo(context.Background(), []string{"--nats", ns.ClientURL(), "--rate", "60", "--keep", "--quiet"})
+	}()
+	var camp string
+	for deadline := time.Now().Add(30 * time.Second); camp == ""; {
+		var list query.CampaignList
+		if getJSON(base+"/api/v1/campaigns", &list) == nil && len(list.Items) > 0 {
+			camp = list.Items[0].CampaignID
+		} else if time.Now().After(deadline) {
+			t.Fatal("the demo campaign did not appear in /api/v1/campaigns")
+		} else {
+			time.Sleep(100 * time.Millisecond) // polling an HTTP API: there is no event to await
+		}
+	}
+
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("lang", "zh-CN"))...)
+	defer acancel()
+	bctx, bcancel := chromedp.NewContext(actx)
+	defer bcancel()
+	bctx, tcancel := context.WithTimeout(bctx, 2*time.Minute)
+	defer tcancel()
+
+	url := fmt.Sprintf("%s/dashboard/?campaign=%s&lang=zh", base, camp)
+	if err := chromedp.Do(bctx,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-ready="1"]`)),
+		// The live feed shows matches while the campaign plays.
+		chromedp.WaitVisible(chromedp.CSS(`[data-match-id]`)),
+	); err != nil {
+		t.Fatalf("dashboard at %s: %v", url, err)
+	}
+	lang, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.documentElement.lang`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lang != "zh" && lang != "zh-CN" {
+		t.Errorf("page language %q, want Chinese", lang)
+	}
+	if err := <-demo; err != nil {
+		t.Fatalf("demo: %v", err)
+	}
+
+	// Once the campaign is quiet, the page shows what the API says: compare
+	// a page and an API answer computed at the same moment.
+	const readPage = `(() => {
+	  const o = {computed_at: document.querySelector('main').getAttribute('data-computed-at') || ''};
+	  document.querySelectorAll('[data-stat]').forEach(e => { o[e.dataset.stat] = e.dataset.value !== undefined ? e.dataset.value : e.textContent.trim(); });
+	  o.industries = {};
+	  document.querySelectorAll('[data-industry]').forEach(e => { o.industries[e.dataset.industry] = e.dataset.matches; });
+	  return o;
+	})()`
+	var page struct {
+		ComputedAt string            `json:"computed_at"`
+		Industries map[string]string `json:"industries"`
+	}
+	var fields map[string]any
+	var api query.CampaignStats
+	matched := false
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && !matched; {
+		if err := getJSON(base+"/api/v1/campaigns/"+camp+"/stats", &api); err != nil {
+			t.Fatal(err)
+		}
+		fields, err = chromedp.Run(bctx, chromedp.Evaluate[map[string]any](readPage))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(fields)
+		_ = json.Unmarshal(b, &page)
+		at, err := time.Parse(time.RFC3339Nano, page.ComputedAt)
+		matched = err == nil && at.Equal(api.ComputedAt)
+		if !matched {
+			time.Sleep(200 * time.Millisecond) // the page polls every 2 s; wait for it to catch up
+		}
+	}
+	if !matched {
+		t.Fatalf("the page never showed the figures the API computed at %s (page: %v)", api.ComputedAt, fields["computed_at"])
+	}
+	want := map[string]int{"registrations": api.Registrations, "jobs": api.Jobs, "matches": api.Matches,
+		"matched_candidates": api.MatchedCandidates, "held": int(api.Held), "hires": api.Hires,
+		"roles_without_match_total": api.RolesWithoutMatchTotal}
+	for k, v := range want {
+		if got := fmt.Sprint(fields[k]); got != strconv.Itoa(v) {
+			t.Errorf("page shows %s = %s, the API %d", k, got, v)
+		}
+	}
+	if share, _ := strconv.ParseFloat(fmt.Sprint(fields["matched_share"]), 64); share != api.MatchedShare {
+		t.Errorf("page shows matched share %v, the API %v", share, api.MatchedShare)
+	}
+	if api.Registrations < 200 || api.Matches == 0 {
+		t.Errorf("the demo campaign has %d registrations and %d matches", api.Registrations, api.Matches)
+	}
+	for _, ind := range api.ByIndustry {
+		if got, ok := page.Industries[ind.Industry]; ok && got != strconv.Itoa(ind.Matches) {
+			t.Errorf("industry %s: page %s matches, API %d", ind.Industry, got, ind.Matches)
+		}
+	}
+	if len(page.Industries) == 0 {
+		t.Error("the page shows no industry")
+	}
+
+	// The language toggle switches to English without a reload.
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`button[data-lang="en"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if lang, err = chromedp.Run(bctx, chromedp.Evaluate[string](`document.documentElement.lang`)); err != nil {
+		t.Fatal(err)
+	}
+	if lang != "en" {
+		t.Errorf("after the toggle the page language is %q", lang)
+	}
+	if path := os.Getenv("TALENTMATCH_SCREENSHOT"); path != "" {
+		if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`button[data-lang="zh"]`)),
+			chromedp.Sleep(300*time.Millisecond)); err != nil { // let the re-render finish before the shot
+			t.Fatal(err)
+		}
+		png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func getJSON(url string, v any) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
