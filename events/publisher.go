@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -66,12 +67,48 @@ func (p *Publisher) Publish(ctx context.Context, evs []*matcher.Outbound) error 
 				p.m.MatchesPublished.WithLabelValues(string(evs[i].Kind)).Inc()
 			}
 		case err := <-f.Err():
-			return fmt.Errorf("publish %s: %w", f.Msg().Subject, err)
+			if !inProcess(err) {
+				return fmt.Errorf("publish %s: %w", f.Msg().Subject, err)
+			}
+			ack, err := p.republish(ctx, f.Msg())
+			if err != nil {
+				return fmt.Errorf("publish %s: %w", f.Msg().Subject, err)
+			}
+			if p.m != nil && !ack.Duplicate {
+				p.m.MatchesPublished.WithLabelValues(string(evs[i].Kind)).Inc()
+			}
 		case <-ctx.Done():
 			return fmt.Errorf("publish match events: %w", ctx.Err())
 		}
 	}
 	return nil
+}
+
+// errCodeMsgIDInProcess is JetStream's answer, in a cluster, to a publish
+// whose Nats-Msg-Id another publish is storing at that moment (two events
+// republishing the same pending match).
+const errCodeMsgIDInProcess jetstream.ErrorCode = 10158
+
+func inProcess(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeMsgIDInProcess
+}
+
+// republish publishes msg again once the publish in process with its id
+// has been decided: stored (the answer is then a duplicate ack) or failed
+// (this one stores it).
+func (p *Publisher) republish(ctx context.Context, msg *nats.Msg) (*jetstream.PubAck, error) {
+	for wait := 5 * time.Millisecond; ; wait *= 2 {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait): // JetStream gives no signal when the other publish is decided
+		}
+		ack, err := p.js.PublishMsg(ctx, msg)
+		if err == nil || !inProcess(err) || wait > 2*time.Second {
+			return ack, err
+		}
+	}
 }
 
 // InboundMsg returns the NATS message of an inbound event: a CloudEvent of

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -33,8 +31,10 @@ type Config struct {
 	RDB    redis.UniversalClient
 	Prefix string
 	Shards int
-	// MetricsURL is matchd's /metrics, for its memory and CPU.
-	MetricsURL string
+	// MetricsURLs are the /metrics of every matchd replica consuming the
+	// events, for their memory and CPU; the report counts them as the
+	// replicas.
+	MetricsURLs []string
 	// Durable is matchd's consumer. Default "matchd".
 	Durable string
 	Seed    uint64
@@ -52,6 +52,9 @@ type Config struct {
 	CeilingMessages int
 	// BaselineFor is how long the baseline runs. Default 10s.
 	BaselineFor time.Duration
+	// SkipCeilings skips the machine's ceilings and the ZUNIONSTORE
+	// baseline (they measure the servers, not matchd's replicas).
+	SkipCeilings bool
 	// Log receives progress lines.
 	Log io.Writer
 	// Restart, when set, is called after the preload so that matchd loads
@@ -76,6 +79,11 @@ type Phase struct {
 	Max           float64 `json:"latency_max_ms"`
 	CPUSeconds    float64 `json:"matchd_cpu_seconds"`
 	CPUPerEventMS float64 `json:"matchd_cpu_ms_per_event"`
+	// RedisCPUPerEventMS is the CPU of every Redis primary per event, and
+	// MachineCPUPerEventMS that of the whole machine (matchd, Redis, NATS,
+	// the benchmark itself and anything else running).
+	RedisCPUPerEventMS   float64 `json:"redis_cpu_ms_per_event"`
+	MachineCPUPerEventMS float64 `json:"machine_cpu_ms_per_event"`
 	// LastMatchAfterPublishMS is, for a burst, the time from the last
 	// publish to the last match event received.
 	LastMatchAfterPublishMS float64 `json:"last_match_after_last_publish_ms,omitempty"`
@@ -83,14 +91,24 @@ type Phase struct {
 
 // Report is the outcome of a run.
 type Report struct {
-	Tier                  string   `json:"tier"`
-	Jobs                  int      `json:"jobs"`
-	Candidates            int      `json:"candidates"`
-	TopSkillShare         float64  `json:"top_skill_share_of_jobs"`
-	PreloadSeconds        float64  `json:"preload_seconds"`
-	RedisUsedMemory       int64    `json:"redis_used_memory_bytes"`
-	RedisBytesPerProfile  float64  `json:"redis_bytes_per_profile"`
+	Tier                 string  `json:"tier"`
+	Jobs                 int     `json:"jobs"`
+	Candidates           int     `json:"candidates"`
+	TopSkillShare        float64 `json:"top_skill_share_of_jobs"`
+	PreloadSeconds       float64 `json:"preload_seconds"`
+	RedisUsedMemory      int64   `json:"redis_used_memory_bytes"` // summed over the masters of a Redis Cluster
+	RedisBytesPerProfile float64 `json:"redis_bytes_per_profile"`
+	Replicas             int     `json:"matchd_replicas"`
+	NATSServers          int     `json:"nats_servers"`
+	StreamReplicas       int     `json:"stream_replicas"`
+	RedisMasters         int     `json:"redis_masters"`
+	// Cluster is set when NATS or Redis runs as a cluster.
+	Cluster bool `json:"cluster"`
+	// MatchdPeakRSS is the peak RSS of the largest replica;
+	// MatchdPeakRSSTotal the peak of all replicas' RSS summed, sampled
+	// together.
 	MatchdPeakRSS         int64    `json:"matchd_peak_rss_bytes"`
+	MatchdPeakRSSTotal    int64    `json:"matchd_peak_rss_total_bytes"`
 	Phases                []Phase  `json:"phases"`
 	Ceilings              Ceilings `json:"ceilings"`
 	Baseline              Baseline `json:"zunionstore_baseline"`
@@ -160,7 +178,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	scorer := matcher.NewScorer(tax, matcher.ScoreConfig{})
 	w := NewWorkload(tax, cfg.Seed, max(cfg.Tier.Jobs, 1))
 	rep.TopSkillShare = w.TopSkillShare()
-	mon := newMonitor(cfg.MetricsURL)
+	mon := newMonitor(cfg.MetricsURLs, cfg.RDB)
 	defer mon.stop()
 
 	if err := openCampaign(ctx, st); err != nil {
@@ -184,7 +202,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if err := cfg.AfterPreload(ctx); err != nil {
 			return nil, err
 		}
-		mon = newMonitor(cfg.MetricsURL)
+		mon = newMonitor(cfg.MetricsURLs, cfg.RDB)
 		defer mon.stop()
 	}
 
@@ -221,7 +239,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			rep.Phases = append(rep.Phases, ph)
 		}
 	}
-	rep.MatchdPeakRSS = mon.peakRSS()
+	rep.MatchdPeakRSS, rep.MatchdPeakRSSTotal = mon.peakRSS()
+	rep.Replicas = len(cfg.MetricsURLs)
+	if cfg.SkipCeilings {
+		return rep, nil
+	}
 
 	cfg.logf("measuring the machine's ceilings")
 	if rep.Ceilings, err = MeasureCeilings(ctx, cfg.NC, cfg.JS, cfg.RDB, cfg.Workers, cfg.CeilingMessages); err != nil {
@@ -312,19 +334,6 @@ func preload(ctx context.Context, st *state.Redis, w *Workload, t Tier, log io.W
 	default:
 		return nil
 	}
-}
-
-func usedMemory(ctx context.Context, rdb redis.UniversalClient) (int64, error) {
-	s, err := rdb.Info(ctx, "memory").Result()
-	if err != nil {
-		return 0, err
-	}
-	for _, l := range strings.Split(s, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "used_memory:"); ok {
-			return strconv.ParseInt(v, 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("no used_memory in INFO")
 }
 
 // watcher records when match events arrive, by the entity that caused them.
@@ -478,7 +487,7 @@ func phase(ctx context.Context, cfg *Config, w *Workload, watch *watcher, mon *m
 	ph := Phase{Name: name, Kind: kind, Rate: rate, Events: n}
 	p := &publisher{js: cfg.JS, pub: make(map[string]time.Time, n)}
 	matchesBefore := watch.total
-	cpu0 := mon.cpu()
+	cpu0 := mon.cpu(ctx)
 	start := time.Now()
 	salt := uint64(len(prefix)) ^ 0x5eed
 	for i := 0; i < n; i++ {
@@ -506,8 +515,7 @@ func phase(ctx context.Context, cfg *Config, w *Workload, watch *watcher, mon *m
 	watch.settle(ctx, cfg.JS)
 	ph.Seconds = end.Sub(start).Seconds()
 	ph.EventsPerSec = float64(n) / ph.Seconds
-	ph.CPUSeconds = mon.cpu() - cpu0
-	ph.CPUPerEventMS = 1000 * ph.CPUSeconds / float64(n)
+	ph.setCPU(mon.cpu(ctx).sub(cpu0), n)
 	watch.mu.Lock()
 	ph.Matches = watch.total - matchesBefore
 	var lat []float64
@@ -537,7 +545,7 @@ func burst(ctx context.Context, cfg *Config, w *Workload, watch *watcher, mon *m
 	ph := Phase{Name: "burst: candidates register", Kind: "candidate", Events: cfg.Tier.Candidates}
 	p := &publisher{js: cfg.JS, pub: make(map[string]time.Time, cfg.Tier.Candidates)}
 	before := watch.total
-	cpu0 := mon.cpu()
+	cpu0 := mon.cpu(ctx)
 	start := time.Now()
 	// The candidates are written from the burst's own jobs.
 	bw := *w
@@ -579,8 +587,7 @@ func burst(ctx context.Context, cfg *Config, w *Workload, watch *watcher, mon *m
 	ph.MatchesPerSec = float64(ph.Matches) / ph.Seconds
 	ph.WithMatches = len(lat)
 	ph.P50, ph.P99, ph.P999, ph.Max = percentiles(lat)
-	ph.CPUSeconds = mon.cpu() - cpu0
-	ph.CPUPerEventMS = 1000 * ph.CPUSeconds / float64(ph.Events)
+	ph.setCPU(mon.cpu(ctx).sub(cpu0), ph.Events)
 	ph.LastMatchAfterPublishMS = float64(lastMatch.Sub(lastPublish).Microseconds()) / 1000
 	if lastMatch.Before(lastPublish) {
 		ph.LastMatchAfterPublishMS = 0
@@ -597,84 +604,4 @@ func percentiles(v []float64) (p50, p99, p999, mx float64) {
 	sort.Float64s(v)
 	at := func(q float64) float64 { return v[min(len(v)-1, int(math.Ceil(q*float64(len(v))))-1)] }
 	return at(0.5), at(0.99), at(0.999), v[len(v)-1]
-}
-
-// monitor samples matchd's /metrics for its memory and CPU.
-type monitor struct {
-	url  string
-	mu   sync.Mutex
-	peak int64
-	quit chan struct{}
-	done chan struct{}
-}
-
-func newMonitor(url string) *monitor {
-	m := &monitor{url: url, quit: make(chan struct{}), done: make(chan struct{})}
-	go func() { // exits on stop
-		defer close(m.done)
-		t := time.NewTicker(250 * time.Millisecond)
-		defer t.Stop()
-		for {
-			if rss, _, ok := m.sample(); ok {
-				m.mu.Lock()
-				m.peak = max(m.peak, rss)
-				m.mu.Unlock()
-			}
-			select {
-			case <-m.quit:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return m
-}
-
-func (m *monitor) stop() {
-	select {
-	case <-m.quit:
-	default:
-		close(m.quit)
-		<-m.done
-	}
-}
-
-func (m *monitor) sample() (rss int64, cpu float64, ok bool) {
-	if m.url == "" {
-		return 0, 0, false
-	}
-	resp, err := http.Get(m.url)
-	if err != nil {
-		return 0, 0, false
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, 0, false
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		f := strings.Fields(l)
-		if len(f) != 2 {
-			continue
-		}
-		switch f[0] {
-		case "process_resident_memory_bytes":
-			v, _ := strconv.ParseFloat(f[1], 64)
-			rss = int64(v)
-		case "process_cpu_seconds_total":
-			cpu, _ = strconv.ParseFloat(f[1], 64)
-		}
-	}
-	return rss, cpu, true
-}
-
-func (m *monitor) cpu() float64 {
-	_, c, _ := m.sample()
-	return c
-}
-
-func (m *monitor) peakRSS() int64 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.peak
 }

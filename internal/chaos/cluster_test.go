@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,62 +13,24 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/talentmatch/talentmatch/internal/redisserver"
+	"github.com/talentmatch/talentmatch/internal/testenv"
 )
 
-// redisCluster starts 6 redis-server nodes with AOF and joins them into a
-// cluster of 3 masters with one replica each.
-func redisCluster(t *testing.T, dir string) ([]*redisProc, []string) {
+// redisCluster starts a Redis Cluster of 3 masters with one replica each
+// and wraps its nodes so that they can be restarted.
+func redisCluster(t *testing.T) ([]*redisProc, []string) {
 	t.Helper()
-	var nodes []*redisProc
-	var addrs []string
-	for i := 0; i < 6; i++ {
-		srv, err := redisserver.Start(context.Background(), redisserver.Options{Dir: filepath.Join(dir, fmt.Sprint("redis", i)), AppendOnly: true,
-			Args: []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		nodes = append(nodes, &redisProc{srv: srv})
-		addrs = append(addrs, srv.Addr())
+	srvs, addrs := testenv.RedisCluster(t, 3, 1)
+	nodes := make([]*redisProc, len(srvs))
+	for i, s := range srvs {
+		nodes[i] = &redisProc{srv: s}
 	}
 	t.Cleanup(func() {
 		for _, n := range nodes {
-			n.srv.Stop()
+			n.srv.Stop() // restarted nodes are not the ones testenv stops
 		}
 	})
-	args := append([]string{"--cluster", "create"}, addrs...)
-	args = append(args, "--cluster-replicas", "1", "--cluster-yes")
-	out, err := exec.Command("redis-cli", args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
-	}
-	waitClusterOK(t, addrs, 60*time.Second)
 	return nodes, addrs
-}
-
-// waitClusterOK waits until every reachable node reports cluster_state:ok.
-func waitClusterOK(t *testing.T, addrs []string, d time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		ok := true
-		for _, a := range addrs {
-			c := redis.NewClient(&redis.Options{Addr: a, DialTimeout: 200 * time.Millisecond})
-			info, err := c.ClusterInfo(context.Background()).Result()
-			c.Close()
-			if err != nil {
-				continue // a node that is down
-			}
-			if !strings.Contains(info, "cluster_state:ok") {
-				ok = false
-			}
-		}
-		if ok {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatal("the Redis cluster did not become ready")
 }
 
 // masterIndex returns the index of a node that is a master with slots.
@@ -111,7 +72,7 @@ func TestCluster(t *testing.T) {
 	}
 	defer logf.Close()
 
-	nodes, addrs := redisCluster(t, dir)
+	nodes, addrs := redisCluster(t)
 
 	// NATS: three servers routed to each other, JetStream on disk.
 	var natsProcs []*proc
@@ -137,7 +98,7 @@ func TestCluster(t *testing.T) {
 	for _, u := range clientURLs {
 		waitNATS(t, u, 30*time.Second)
 	}
-	redisURL := "redis-cluster://" + addrs[0] + "?addr=" + strings.Join(addrs[1:], "&addr=")
+	redisURL := testenv.ClusterURL(addrs)
 	var matchd []*proc
 	for i := 0; i < 3; i++ {
 		addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
@@ -170,8 +131,8 @@ func TestCluster(t *testing.T) {
 		at = since()
 		nodes[m].srv.Kill()
 		rest := append(append([]string(nil), addrs[:m]...), addrs[m+1:]...)
-		waitClusterOK(t, rest, 60*time.Second) // its replica took over
-		nodes[m].restart(t)                    // back as a replica of the new master
+		testenv.WaitClusterOK(t, rest, 60*time.Second) // its replica took over
+		nodes[m].restart(t)                            // back as a replica of the new master
 		faults = append(faults, fault{name: "SIGKILL one Redis master, restart", at: at, recoveryMS: d.probe(),
 			note: "its replica takes over; the old master rejoins as a replica"})
 

@@ -489,6 +489,15 @@ func expire(ctx context.Context, st *state.Redis, e *matcher.Engine, every time.
 	}
 }
 
+// RedisClient returns a client of a Redis URL in any form REDIS_URL takes
+// (redis://, a Redis Cluster as redis-cluster://h1:p1?addr=h2:p2 or
+// h1:p1,h2:p2, a Sentinel-managed primary as redis-sentinel://...), with the
+// credentials in the URL: for tools, such as matchctl bench, that share
+// matchd's Redis.
+func RedisClient(url string) (redis.UniversalClient, error) {
+	return redisClient(Config{RedisURL: url})
+}
+
 // redisClient builds the client of an explicit REDIS_URL: a single server
 // (redis:// or rediss://), a cluster (redis-cluster://h1:p1?addr=h2:p2&addr=...,
 // or a comma-separated list of host:port), or a Sentinel-managed primary

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -81,4 +83,93 @@ func start(o Options) (*server.Server, error) {
 		return nil, fmt.Errorf("embedded nats on %s:%d did not become ready", o.Host, o.Port)
 	}
 	return s, nil
+}
+
+// StartCluster starts n servers with JetStream in this process, routed to
+// each other as the cluster "talentmatch" on loopback, with their stores
+// under dir, and waits until they accept connections. Streams on it can
+// have up to n replicas: it returns once a JetStream meta leader is
+// elected and every server is current with it.
+func StartCluster(dir string, n int) ([]*server.Server, error) {
+	ports := make([]int, 2*n)
+	for i := range ports {
+		p, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		ports[i] = p
+	}
+	var routes []string
+	for i := 0; i < n; i++ {
+		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", ports[n+i]))
+	}
+	var servers []*server.Server
+	stop := func() {
+		for _, s := range servers {
+			s.Shutdown()
+			s.WaitForShutdown()
+		}
+	}
+	for i := 0; i < n; i++ {
+		s, err := server.NewServer(&server.Options{
+			ServerName: fmt.Sprintf("talentmatch-%d", i),
+			Host:       "127.0.0.1",
+			Port:       ports[i],
+			JetStream:  true,
+			StoreDir:   filepath.Join(dir, fmt.Sprint("nats", i)),
+			MaxPayload: 16 << 20,
+			Cluster:    server.ClusterOpts{Name: "talentmatch", Host: "127.0.0.1", Port: ports[n+i]},
+			Routes:     server.RoutesFromStr(strings.Join(routes, ",")),
+			NoSigs:     true,
+			NoLog:      true,
+		})
+		if err != nil {
+			stop()
+			return nil, fmt.Errorf("embedded nats cluster: %w", err)
+		}
+		go s.Start()
+		servers = append(servers, s)
+	}
+	for _, s := range servers {
+		if !s.ReadyForConnections(20 * time.Second) {
+			stop()
+			return nil, errors.New("embedded nats cluster did not become ready")
+		}
+	}
+	for deadline := time.Now().Add(30 * time.Second); !metaReady(servers); time.Sleep(50 * time.Millisecond) { // the election is polled: the server announces no event
+		if time.Now().After(deadline) {
+			stop()
+			return nil, errors.New("embedded nats cluster elected no JetStream meta leader")
+		}
+	}
+	return servers, nil
+}
+
+func metaReady(servers []*server.Server) bool {
+	leader := false
+	for _, s := range servers {
+		if !s.JetStreamIsCurrent() {
+			return false
+		}
+		leader = leader || s.JetStreamIsLeader()
+	}
+	return leader
+}
+
+// ClusterURL is the client URL list of servers, as NATS_URL takes it.
+func ClusterURL(servers []*server.Server) string {
+	urls := make([]string, len(servers))
+	for i, s := range servers {
+		urls[i] = s.ClientURL()
+	}
+	return strings.Join(urls, ",")
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -128,9 +128,10 @@ func (b *batcher) flush(batch []*batchReq) {
 		if writes && b.replicas > 0 {
 			for _, ms := range routes {
 				cmd := redis.NewIntCmd(ctx, "wait", b.replicas, ms)
-				if ms != b.timeout.Milliseconds() {
-					cmd.SetFirstKeyPos(2) // routes by the timeout's slot: see waitRoutes
-				}
+				// In a cluster, route by the timeout's slot (see waitRoutes),
+				// even where it is the configured timeout itself: a keyless
+				// command would go to a random node.
+				cmd.SetFirstKeyPos(2)
 				_ = p.Process(ctx, cmd)
 				waits = append(waits, cmd)
 			}
