@@ -5,7 +5,7 @@ export PATH := $(PATH):/usr/local/go/bin
 
 TIER    ?= campaign
 
-.PHONY: all build run demo test chaos cluster-test bench bench-load vet fmt taxonomy clean
+.PHONY: all build run demo test chaos cluster-test bench bench-load bench-replicas vet fmt taxonomy clean
 
 all: build
 
@@ -39,6 +39,10 @@ bench:
 ## bench-load: the load benchmark against a matchd child on NATS and Redis it starts (TIER=campaign|city|burst)
 bench-load: build
 	bin/matchctl bench --embedded --tier $(TIER) --out bench-$(TIER).json
+
+## bench-replicas: the load benchmark on a 3-server NATS cluster (R3) and a 3-primary Redis Cluster with 1, 2 and 3 matchd replicas
+bench-replicas: build
+	for n in 1 2 3; do bin/matchctl bench --embedded --cluster --replicas $$n --ceilings=false --tier $(TIER) --out bench-cluster-$(TIER)-r$$n.json || exit 1; done
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

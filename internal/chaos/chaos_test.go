@@ -9,7 +9,6 @@ package chaos
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -225,6 +224,7 @@ type sawMatch struct {
 type driver struct {
 	t         *testing.T
 	w         *workload
+	nc        *nats.Conn
 	js        jetstream.JetStream
 	mu        sync.Mutex
 	seen      []sawMatch
@@ -232,6 +232,8 @@ type driver struct {
 	published int
 	probes    int
 	start     time.Time
+	// logPath is the file of the servers' and matchd's logs, for explain.
+	logPath string
 }
 
 func newDriver(t *testing.T, w *workload, natsURL string) *driver {
@@ -242,7 +244,7 @@ func newDriver(t *testing.T, w *workload, natsURL string) *driver {
 	}
 	t.Cleanup(nc.Close)
 	js, _ := jetstream.New(nc)
-	d := &driver{t: t, w: w, js: js, probeSeen: make(chan string, 64)}
+	d := &driver{t: t, w: w, nc: nc, js: js, probeSeen: make(chan string, 64)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { // exits when ctx is cancelled
@@ -304,59 +306,49 @@ func (d *driver) probe() float64 {
 	}
 }
 
-// run publishes the workload — every event twice (the copy under another
-// message id, so that it reaches matchd), some pairs of one entity's events
-// out of order — while faults runs, and returns the faults it reports.
-// follow reads every match event in stream order, from the start. An
-// ordered consumer normally survives server failures by itself, but one
-// whose server died can stall until that server returns; so when nothing
-// arrives while the stream holds more, the consumer is recreated from the
-// next sequence.
+// follow reads every match event in stream order, from the start, by
+// sequence number (a direct read of each stored message), so that no
+// consumer state can stall when a server dies. A plain subscription to
+// the match subjects wakes it when a match is published; a one-second tick
+// covers matches published while that subscription was reconnecting.
 func (d *driver) follow(ctx context.Context) {
+	wake := make(chan struct{}, 1)
+	if sub, err := d.nc.Subscribe("talent.matches.>", func(*nats.Msg) {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}); err == nil {
+		defer sub.Unsubscribe()
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
 	next := uint64(1)
+	var stream jetstream.Stream
 	for ctx.Err() == nil {
-		cons, err := d.js.OrderedConsumer(ctx, events.StreamMatches, jetstream.OrderedConsumerConfig{
-			DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: next})
-		if err != nil {
-			time.Sleep(200 * time.Millisecond) // the stream may be electing a leader
-			continue
-		}
-		it, err := cons.Messages()
-		if err != nil {
-			time.Sleep(200 * time.Millisecond)
-			continue
-		}
-		stop := context.AfterFunc(ctx, it.Stop)
-		for {
-			msg, err := it.Next(jetstream.NextMaxWait(2 * time.Second))
+		for ctx.Err() == nil {
+			rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			var err error
+			if stream == nil {
+				stream, err = d.js.Stream(rctx, events.StreamMatches)
+			}
+			var msg *jetstream.RawStreamMsg
+			if err == nil {
+				msg, err = stream.GetMsg(rctx, next)
+			}
+			cancel()
 			if err != nil {
-				if ctx.Err() == nil && errors.Is(err, nats.ErrTimeout) && !d.behind(ctx, next) {
-					continue // idle
-				}
-				break // stalled or failed: recreate from next
+				break // not stored yet, or the stream is electing a leader: wait
 			}
-			meta, err := msg.Metadata()
-			if err != nil || meta.Sequence.Stream < next {
-				continue
-			}
-			next = meta.Sequence.Stream + 1
-			d.saw(msg.Data())
+			next++
+			d.saw(msg.Data)
 		}
-		stop()
-		it.Stop()
+		select {
+		case <-ctx.Done():
+		case <-wake:
+		case <-tick.C:
+		}
 	}
-}
-
-// behind reports whether the match stream holds events from seq on.
-func (d *driver) behind(ctx context.Context, seq uint64) bool {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	s, err := d.js.Stream(ctx, events.StreamMatches)
-	if err != nil {
-		return true
-	}
-	info, err := s.Info(ctx)
-	return err != nil || info.State.LastSeq >= seq
 }
 
 // saw records one match event.
@@ -415,9 +407,39 @@ func (d *driver) explain(m matcher.Match) {
 			d.t.Logf("  %s %s %s score %.3f trigger %s", s.at.Format("15:04:05.000"), s.kind, s.m.CampaignID, s.m.Score, s.m.Trigger)
 		}
 	}
+	var ids []string
 	for _, ev := range d.w.events {
 		if ev.key == m.CandidateID || ev.key == m.CompanyID+"/"+m.JobID {
 			d.t.Logf("  event %s %s %s time %s", ev.eventID, ev.typ, ev.key, ev.at.Format("15:04:05.000"))
+			ids = append(ids, ev.eventID)
+		}
+	}
+	// What the stream itself holds for the pair, apart from what the
+	// driver saw.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if cons, err := d.js.OrderedConsumer(ctx, events.StreamMatches, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{events.MatchSubject("*", m.CampaignID, m.CompanyID, m.CandidateID)}}); err == nil {
+		for {
+			msg, err := cons.Next(jetstream.FetchMaxWait(time.Second))
+			if err != nil {
+				break
+			}
+			meta, _ := msg.Metadata()
+			if _, mm, err := events.DecodeMatch(msg.Data()); err == nil && mm.JobID == m.JobID && meta != nil {
+				d.t.Logf("  stream seq %d %s at %s", meta.Sequence.Stream, msg.Subject(), meta.Timestamp.Format("15:04:05.000"))
+			}
+		}
+	}
+	if d.logPath == "" {
+		return
+	}
+	b, _ := os.ReadFile(d.logPath)
+	for _, l := range strings.Split(string(b), "\n") {
+		for _, id := range ids {
+			if strings.Contains(l, "event_id="+id+" ") {
+				d.t.Logf("  log: %s", l)
+			}
 		}
 	}
 }
@@ -429,6 +451,9 @@ func leader(c *jetstream.ClusterInfo) string {
 	return c.Leader
 }
 
+// run publishes the workload — every event twice (the copy under another
+// message id, so that it reaches matchd), some pairs of one entity's events
+// out of order — while faults runs, and returns the faults it reports.
 func (d *driver) run(faults func(since func() time.Duration) []fault) ([]fault, time.Duration) {
 	d.start = time.Now()
 	since := func() time.Duration { return time.Since(d.start).Round(time.Second) }

@@ -66,11 +66,12 @@ func TestCluster(t *testing.T) {
 	bin := filepath.Join(dir, "bin")
 	matchdBin := build(t, bin, "github.com/talentmatch/talentmatch/cmd/matchd", "matchd")
 	natsBin := build(t, bin, "github.com/nats-io/nats-server/v2", "nats-server")
-	logf, err := os.Create(filepath.Join(os.TempDir(), "talentmatch-cluster.log"))
+	logf, err := os.CreateTemp("", "talentmatch-cluster-*.log")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logf.Close()
+	t.Logf("server and matchd logs (matchd at debug: every event handled): %s", logf.Name())
 
 	nodes, addrs := redisCluster(t)
 
@@ -106,7 +107,7 @@ func TestCluster(t *testing.T) {
 			"-nats-url", strings.Join(clientURLs, ","), "-redis-url", redisURL, "-http-addr", addr,
 			"-data-dir", filepath.Join(dir, fmt.Sprint("m", i)), "-shards", fmt.Sprint(shards), "-stream-replicas", "3",
 			"-redis-wait-replicas", "1", "-top-k", "1000", "-max-matches-per-job-per-hour", "0", "-max-matches-per-candidate-per-day", "0", "-ack-wait", "3s", "-retry-backoff", "200ms,500ms,1s,2s",
-			"-max-deliver", "1000", "-workers", "32", "-log-level", "warn"}}
+			"-max-deliver", "1000", "-workers", "32", "-log-level", "debug"}}
 		p.start(t)
 		matchd = append(matchd, p)
 		waitHTTP(t, "http://"+addr+"/readyz", 90*time.Second)
@@ -118,6 +119,7 @@ func TestCluster(t *testing.T) {
 	})
 
 	d := newDriver(t, w, strings.Join(clientURLs, ","))
+	d.logPath = logf.Name()
 	faults, took := d.run(func(since func() time.Duration) []fault {
 		var faults []fault
 		time.Sleep(4 * time.Second)
