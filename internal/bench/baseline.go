@@ -25,7 +25,7 @@ type Baseline struct {
 }
 
 // MeasureBaseline runs ZUNIONSTORE queries for generated candidates for d.
-func MeasureBaseline(ctx context.Context, rdb redis.UniversalClient, st *state.Redis, scorer *matcher.Scorer, w *Workload, shards int, prefix string, d time.Duration, workers int) (Baseline, error) {
+func MeasureBaseline(ctx context.Context, rdb redis.UniversalClient, st *state.Redis, scorer *matcher.Scorer, w *Workload, shards int, d time.Duration, workers int) (Baseline, error) {
 	var q, postings atomic.Int64
 	var firstErr error
 	var once sync.Once
@@ -49,12 +49,11 @@ func MeasureBaseline(ctx context.Context, rdb redis.UniversalClient, st *state.R
 				}
 				cmds, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 					for sh := 0; sh < shards; sh++ {
-						tag := fmt.Sprintf("%s:{%s.%d}:", prefix, prefix, sh)
 						keys := make([]string, len(toks))
 						for k, t := range toks {
-							keys[k] = tag + "ij:" + Campaign + ":" + t
+							keys[k] = st.JobSkillKey(sh, Campaign, t)
 						}
-						dst := tag + fmt.Sprintf("zu:%d", g)
+						dst := st.ShardKey(sh, fmt.Sprintf("zu:%d", g))
 						p.ZUnionStore(ctx, dst, &redis.ZStore{Keys: keys, Weights: weights, Aggregate: "SUM"})
 						p.ZRevRangeWithScores(ctx, dst, 0, 19)
 						p.Del(ctx, dst)

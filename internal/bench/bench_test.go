@@ -74,7 +74,7 @@ func TestRun(t *testing.T) {
 				t.Fatalf("incomplete report: %+v", rep)
 			}
 			if !tc.cluster && (rep.Ceilings.BarePipeline <= 0 || rep.Ceilings.JetStreamConsumeAck <= 0 ||
-				rep.Ceilings.RedisPipelined <= 0 || rep.Baseline.Queries == 0) {
+				rep.Ceilings.RedisPipelined <= 0 || rep.Baseline.Queries == 0 || rep.Baseline.JobsPerQuery <= 0) {
 				t.Fatalf("no ceilings or baseline: %+v", rep)
 			}
 			for _, p := range rep.Phases {

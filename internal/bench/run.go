@@ -251,7 +251,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if !cfg.Tier.Burst {
 		cfg.logf("measuring the ZUNIONSTORE baseline")
-		if rep.Baseline, err = MeasureBaseline(ctx, cfg.RDB, st, scorer, w, cfg.Shards, cfg.Prefix, cfg.BaselineFor, cfg.Workers); err != nil {
+		if rep.Baseline, err = MeasureBaseline(ctx, cfg.RDB, st, scorer, w, cfg.Shards, cfg.BaselineFor, cfg.Workers); err != nil {
 			return nil, err
 		}
 	}

@@ -118,3 +118,14 @@ func pseudonym(id string) string {
 	s := sha256.Sum256([]byte("talentmatch-tombstone:" + id))
 	return hex.EncodeToString(s[:16])
 }
+
+// JobSkillKey is the key of shard's set of the open jobs of campaign
+// listing skill: for tools, such as the benchmark's ZUNIONSTORE baseline,
+// that read the indexes directly.
+func (r *Redis) JobSkillKey(shard int, campaign, skill string) string {
+	return r.k.skillIndex(shard, "j", campaign, skill)
+}
+
+// ShardKey is a key named name in shard's hash tag, beside the shard's
+// indexes (in the same slot of a Redis Cluster): for a tool's scratch keys.
+func (r *Redis) ShardKey(shard int, name string) string { return r.k.in(shard, name) }
