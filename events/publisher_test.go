@@ -28,10 +28,21 @@ func TestPublishSameIDConcurrentlyInCluster(t *testing.T) {
 		}
 	})
 	_, js := testenv.Connect(t, natsserver.ClusterURL(servers))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := events.EnsureStreams(ctx, js, events.StreamConfig{Replicas: 3}); err != nil {
-		t.Fatalf("create streams: %v", err)
+	// A new cluster can drop the first stream requests while its servers
+	// settle (matchd's setup retries the same way): each attempt has its
+	// own deadline.
+	for {
+		actx, acancel := context.WithTimeout(ctx, 5*time.Second)
+		err := events.EnsureStreams(actx, js, events.StreamConfig{Replicas: 3})
+		acancel()
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("create streams: %v", err)
+		}
 	}
 	pub := events.NewPublisher(js, nil)
 	for round := range 20 {
