@@ -17,17 +17,12 @@ import (
 // JetStream answers "duplicate message id is in process" to all but one:
 // every publish must succeed and the stream must hold the event once.
 func TestPublishSameIDConcurrentlyInCluster(t *testing.T) {
-	servers, err := natsserver.StartCluster(t.TempDir(), 3)
+	nc, err := natsserver.StartCluster(t.TempDir(), 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		for _, s := range servers {
-			s.Shutdown()
-			s.WaitForShutdown()
-		}
-	})
-	_, js := testenv.Connect(t, natsserver.ClusterURL(servers))
+	t.Cleanup(nc.Stop)
+	_, js := testenv.Connect(t, nc.URL())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	// A new cluster can drop the first stream requests while its servers

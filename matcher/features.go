@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -151,7 +152,7 @@ func (n *Normalizer) Job(j *Job) *JobFeatures {
 		f.ExpiresAt = j.ExpiresAt.Unix()
 	}
 	for tok := range labels {
-		if !contains(f.Required, tok) && !contains(f.Preferred, tok) && !contains(f.Industries, tok) {
+		if !slices.Contains(f.Required, tok) && !slices.Contains(f.Preferred, tok) && !slices.Contains(f.Industries, tok) {
 			delete(labels, tok)
 		}
 	}
@@ -197,13 +198,4 @@ func campaignTokens(ids []string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

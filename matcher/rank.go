@@ -3,6 +3,7 @@ package matcher
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -116,7 +117,7 @@ func Eligible(j *JobFeatures, c *CandidateFeatures, now time.Time) bool {
 	if j.Expired(now) || c.Degree < j.MinDegree {
 		return false
 	}
-	if j.Location != "" && len(c.Locations) > 0 && !contains(c.Locations, j.Location) {
+	if j.Location != "" && len(c.Locations) > 0 && !slices.Contains(c.Locations, j.Location) {
 		return false
 	}
 	return true
@@ -126,7 +127,7 @@ func Eligible(j *JobFeatures, c *CandidateFeatures, now time.Time) bool {
 func SharedCampaigns(j *JobFeatures, c *CandidateFeatures) []string {
 	var out []string
 	for _, a := range j.Campaigns {
-		if contains(c.Campaigns, a) {
+		if slices.Contains(c.Campaigns, a) {
 			out = append(out, a)
 		}
 	}

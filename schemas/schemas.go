@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 
@@ -137,21 +138,11 @@ func explain(err error) error {
 	}
 	walk(ve)
 	sort.Strings(leaves)
-	leaves = dedupe(leaves)
+	leaves = slices.Compact(leaves)
 	if len(leaves) > 5 {
 		leaves = append(leaves[:5], fmt.Sprintf("and %d more", len(leaves)-5))
 	}
 	return &Error{Problems: leaves}
-}
-
-func dedupe(s []string) []string {
-	out := s[:0]
-	for i, x := range s {
-		if i == 0 || x != s[i-1] {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // Error is a schema violation with one sentence per problem.

@@ -53,7 +53,6 @@ func runBench(ctx context.Context, args []string) error {
 		CandidateEvents: *candEvents, JobEvents: *jobEvents, CandidateRate: *candRate, JobRate: *jobRate,
 		RateDuration: *rateFor, SkipCeilings: !*ceilings, Log: os.Stderr}
 	url, _ := nf.resolve()
-	topology := bench.Report{NATSServers: 1, StreamReplicas: 1, RedisMasters: 1}
 	if *embedded {
 		env, err := startBenchEnv(ctx, benchEnvConfig{bin: *matchd, shards: *shards, ranker: *ranker, cluster: *cluster, replicas: *replicas})
 		if err != nil {
@@ -64,7 +63,7 @@ func runBench(ctx context.Context, args []string) error {
 		cfg.MetricsURLs = env.metricsURLs()
 		cfg.Prefix = "talentmatch"
 		if *cluster {
-			topology = bench.Report{NATSServers: 3, StreamReplicas: 3, RedisMasters: 3, Cluster: true}
+			cfg.Topology = bench.Topology{NATSServers: 3, StreamReplicas: 3, RedisMasters: 3}
 		}
 		cfg.AfterPreload = func(ctx context.Context) error {
 			if err := env.restart(ctx); err != nil {
@@ -95,7 +94,6 @@ func runBench(ctx context.Context, args []string) error {
 		return err
 	}
 	rep.MachineCores = runtime.NumCPU()
-	rep.NATSServers, rep.StreamReplicas, rep.RedisMasters, rep.Cluster = topology.NATSServers, topology.StreamReplicas, topology.RedisMasters, topology.Cluster
 	fmt.Print(rep.Table())
 	if *out != "" {
 		b, _ := json.MarshalIndent(rep, "", "  ")

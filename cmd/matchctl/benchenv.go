@@ -85,17 +85,11 @@ func startBenchEnv(ctx context.Context, c benchEnvConfig) (*benchEnv, error) {
 
 func (e *benchEnv) startServers(ctx context.Context) error {
 	if e.cluster {
-		ns, err := natsserver.StartCluster(filepath.Join(e.dir, "nats"), 3)
+		nc, err := natsserver.StartCluster(filepath.Join(e.dir, "nats"), 3)
 		if err != nil {
 			return err
 		}
-		e.stopNATS = func() {
-			for _, s := range ns {
-				s.Shutdown()
-				s.WaitForShutdown()
-			}
-		}
-		e.natsURL = natsserver.ClusterURL(ns)
+		e.stopNATS, e.natsURL = nc.Stop, nc.URL()
 		rc, err := redisserver.StartCluster(ctx, redisserver.ClusterOptions{Dir: filepath.Join(e.dir, "redis"), Masters: 3})
 		if err != nil {
 			return err

@@ -45,19 +45,11 @@ func TestDashboard(t *testing.T) {
 	cfg := daemon.Defaults()
 	cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr = ns.ClientURL(), rs.URL(), t.TempDir(), "127.0.0.1:0"
 	cfg.StatsTTL = 500 * time.Millisecond
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan daemon.Info, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(i daemon.Info) { ready <- i })
-	}()
-	var info daemon.Info
-	select {
-	case info = <-ready:
-	case err := <-done:
+	info, stop, err := daemon.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cancel(); <-done }()
+	defer stop()
 	base := "http://" + info.HTTPAddr
 
 	// The demo plays in the background, slowly enough to be watched.

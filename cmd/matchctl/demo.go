@@ -203,17 +203,11 @@ func startDaemon(ctx context.Context, dataDir string) (daemon.Info, func(), erro
 	cfg.DataDir = dataDir
 	cfg.HTTPAddr = "127.0.0.1:0"
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ctx, cancel := context.WithCancel(ctx)
-	ready := make(chan daemon.Info, 1)
-	done := make(chan error, 1)
-	go func() { done <- daemon.Run(ctx, cfg, log, func(i daemon.Info) { ready <- i }) }()
-	select {
-	case info := <-ready:
-		return info, func() { cancel(); <-done }, nil
-	case err := <-done:
-		cancel()
+	info, stop, err := daemon.Start(ctx, cfg, log)
+	if err != nil {
 		return daemon.Info{}, nil, fmt.Errorf("start matchd: %w", err)
 	}
+	return info, func() { _ = stop() }, nil
 }
 
 // waitProcessed waits until matchd's consumer has handled every inbound

@@ -94,18 +94,11 @@ func TestDemo(t *testing.T) {
 	ns := testenv.NATSServer(t)
 	cfg := daemon.Defaults()
 	cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr = ns.ClientURL(), rs.URL(), t.TempDir(), "-"
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan daemon.Info, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(i daemon.Info) { ready <- i })
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
+	_, stop, err := daemon.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cancel(); <-done }()
+	defer stop()
 	_, js := testenv.Connect(t, ns.ClientURL())
 	w := testenv.Watch(t, js, events.StreamMatches)
 

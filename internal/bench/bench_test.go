@@ -47,19 +47,11 @@ func TestRun(t *testing.T) {
 			ns := testenv.NATSServer(t)
 			cfg := daemon.Defaults()
 			cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr = ns.ClientURL(), redisURL, t.TempDir(), "127.0.0.1:0"
-			ctx, cancel := context.WithCancel(context.Background())
-			ready := make(chan daemon.Info, 1)
-			done := make(chan error, 1)
-			go func() {
-				done <- daemon.Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(i daemon.Info) { ready <- i })
-			}()
-			var info daemon.Info
-			select {
-			case info = <-ready:
-			case err := <-done:
+			info, stop, err := daemon.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err != nil {
 				t.Fatal(err)
 			}
-			defer func() { cancel(); <-done }()
+			defer stop()
 			nc, js := testenv.Connect(t, ns.ClientURL())
 			rep, err := Run(context.Background(), Config{
 				Tier: Tier{Name: "tiny", Jobs: 200, Candidates: 2000}, NC: nc, JS: js, RDB: rdb, Prefix: "talentmatch", Shards: 16,

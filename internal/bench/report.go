@@ -16,7 +16,7 @@ func (r *Report) Table() string {
 	}
 	if r.Replicas > 0 {
 		fmt.Fprintf(&b, "topology: %d matchd replica(s); %d NATS server(s), streams R%d; %d Redis primary(ies)\n",
-			r.Replicas, max(r.NATSServers, 1), max(r.StreamReplicas, 1), max(r.RedisMasters, 1))
+			r.Replicas, r.NATSServers, r.StreamReplicas, r.RedisMasters)
 	}
 	if r.MatchdPeakRSS > 0 {
 		fmt.Fprintf(&b, "matchd peak RSS %.0f MB (largest replica), %.0f MB (all replicas)\n",
@@ -34,26 +34,22 @@ func (r *Report) Table() string {
 			fmt.Fprintf(&b, "%-28s last match event %.0f ms after the last publish\n", "", p.LastMatchAfterPublishMS)
 		}
 	}
-	if r.Ceilings.JetStreamConsumeAck == 0 {
-		for _, n := range r.Notes {
-			fmt.Fprintf(&b, "note: %s\n", n)
+	if r.Ceilings.JetStreamConsumeAck > 0 { // measured (not skipped)
+		fmt.Fprintf(&b, "\nceilings of this machine (same servers, same run):\n")
+		fmt.Fprintf(&b, "  JetStream consume+ack        %9.0f msg/s\n", r.Ceilings.JetStreamConsumeAck)
+		fmt.Fprintf(&b, "  bare pipeline (pull→Redis→publish→ack) %9.0f msg/s\n", r.Ceilings.BarePipeline)
+		fmt.Fprintf(&b, "  Redis pipelined              %9.0f ops/s\n", r.Ceilings.RedisPipelined)
+		if r.Baseline.Queries > 0 {
+			fmt.Fprintf(&b, "  ZUNIONSTORE retrieval baseline %7.1f queries/s (%.0f distinct jobs per query)\n", r.Baseline.QueriesPerSecond, r.Baseline.JobsPerQuery)
 		}
-		return b.String()
-	}
-	fmt.Fprintf(&b, "\nceilings of this machine (same servers, same run):\n")
-	fmt.Fprintf(&b, "  JetStream consume+ack        %9.0f msg/s\n", r.Ceilings.JetStreamConsumeAck)
-	fmt.Fprintf(&b, "  bare pipeline (pull→Redis→publish→ack) %9.0f msg/s\n", r.Ceilings.BarePipeline)
-	fmt.Fprintf(&b, "  Redis pipelined              %9.0f ops/s\n", r.Ceilings.RedisPipelined)
-	if r.Baseline.Queries > 0 {
-		fmt.Fprintf(&b, "  ZUNIONSTORE retrieval baseline %7.1f queries/s (%.0f distinct jobs per query)\n", r.Baseline.QueriesPerSecond, r.Baseline.JobsPerQuery)
-	}
-	if len(r.Phases) > 0 && r.Phases[0].Kind == "candidate" {
-		fmt.Fprintf(&b, "\ncandidate events at full speed, as ratios:\n")
-		if r.CandidateVsBaseline > 0 {
-			fmt.Fprintf(&b, "  %.0f× the ZUNIONSTORE baseline\n", r.CandidateVsBaseline)
+		if len(r.Phases) > 0 && r.Phases[0].Kind == "candidate" {
+			fmt.Fprintf(&b, "\ncandidate events at full speed, as ratios:\n")
+			if r.CandidateVsBaseline > 0 {
+				fmt.Fprintf(&b, "  %.0f× the ZUNIONSTORE baseline\n", r.CandidateVsBaseline)
+			}
+			fmt.Fprintf(&b, "  %.2f of the JetStream consume+ack ceiling\n", r.CandidateVsJetStream)
+			fmt.Fprintf(&b, "  %.2f of the bare pipeline ceiling\n", r.CandidateVsPipeline)
 		}
-		fmt.Fprintf(&b, "  %.2f of the JetStream consume+ack ceiling\n", r.CandidateVsJetStream)
-		fmt.Fprintf(&b, "  %.2f of the bare pipeline ceiling\n", r.CandidateVsPipeline)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)

@@ -52,6 +52,8 @@ type Config struct {
 	CeilingMessages int
 	// BaselineFor is how long the baseline runs. Default 10s.
 	BaselineFor time.Duration
+	// Topology is reported as given.
+	Topology Topology
 	// SkipCeilings skips the machine's ceilings and the ZUNIONSTORE
 	// baseline (they measure the servers, not matchd's replicas).
 	SkipCeilings bool
@@ -89,6 +91,15 @@ type Phase struct {
 	LastMatchAfterPublishMS float64 `json:"last_match_after_last_publish_ms,omitempty"`
 }
 
+// Topology is what the benchmark runs against. Zero counts mean one.
+type Topology struct {
+	NATSServers    int `json:"nats_servers"`
+	StreamReplicas int `json:"stream_replicas"`
+	RedisMasters   int `json:"redis_masters"`
+	// Cluster is set when NATS or Redis runs as a cluster.
+	Cluster bool `json:"cluster"`
+}
+
 // Report is the outcome of a run.
 type Report struct {
 	Tier                 string  `json:"tier"`
@@ -99,11 +110,7 @@ type Report struct {
 	RedisUsedMemory      int64   `json:"redis_used_memory_bytes"` // summed over the masters of a Redis Cluster
 	RedisBytesPerProfile float64 `json:"redis_bytes_per_profile"`
 	Replicas             int     `json:"matchd_replicas"`
-	NATSServers          int     `json:"nats_servers"`
-	StreamReplicas       int     `json:"stream_replicas"`
-	RedisMasters         int     `json:"redis_masters"`
-	// Cluster is set when NATS or Redis runs as a cluster.
-	Cluster bool `json:"cluster"`
+	Topology
 	// MatchdPeakRSS is the peak RSS of the largest replica;
 	// MatchdPeakRSSTotal the peak of all replicas' RSS summed, sampled
 	// together.
@@ -241,6 +248,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rep.MatchdPeakRSS, rep.MatchdPeakRSSTotal = mon.peakRSS()
 	rep.Replicas = len(cfg.MetricsURLs)
+	rep.Topology = Topology{NATSServers: max(cfg.Topology.NATSServers, 1), StreamReplicas: max(cfg.Topology.StreamReplicas, 1),
+		RedisMasters: max(cfg.Topology.RedisMasters, 1), Cluster: cfg.Topology.NATSServers > 1 || cfg.Topology.RedisMasters > 1}
 	if cfg.SkipCeilings {
 		return rep, nil
 	}

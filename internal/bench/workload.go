@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 
 	"github.com/talentmatch/talentmatch/matcher"
@@ -114,20 +115,11 @@ func (w *Workload) draw(r *rand.Rand, n int, avoid []int) []int {
 	out := make([]int, 0, n)
 	for len(out) < n {
 		s := w.zipf(r)
-		if !containsInt(out, s) && !containsInt(avoid, s) {
+		if !slices.Contains(out, s) && !slices.Contains(avoid, s) {
 			out = append(out, s)
 		}
 	}
 	return out
-}
-
-func containsInt(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // JobID and CandidateID name generated entities; prefix separates runs and
@@ -213,7 +205,7 @@ func (w *Workload) Candidate(prefix string, salt uint64, i int) *matcher.Candida
 func (w *Workload) TopSkillShare() float64 {
 	n := 0
 	for _, sk := range w.jobSkills {
-		if containsInt(sk, 0) {
+		if slices.Contains(sk, 0) {
 			n++
 		}
 	}

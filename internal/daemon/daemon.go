@@ -50,6 +50,23 @@ const (
 	RedisURLFile = "redis.url"
 )
 
+// Start runs matchd in the background, as Run does, and returns once it is
+// ready, or Run's error if it failed to start. stop ends it and returns
+// Run's error.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (info Info, stop func() error, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	ready := make(chan Info, 1)
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, cfg, log, func(i Info) { ready <- i }) }()
+	select {
+	case info := <-ready:
+		return info, func() error { cancel(); return <-done }, nil
+	case err := <-done:
+		cancel()
+		return Info{}, nil, err
+	}
+}
+
 // Run runs matchd until ctx ends, then drains in-flight events and stops.
 // ready, when non-nil, is called once the consumer is running.
 func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) error {
@@ -409,21 +426,34 @@ func redactErr(err error, url string) error {
 	return errors.New(msg)
 }
 
-// expire erases the candidates whose retention ran out, every interval.
-// monitor samples the gauges that are not updated by events: the
-// consumer's lag, and the connections to NATS and Redis.
-func monitor(ctx context.Context, m *events.Metrics, cons *events.Consumer, nc *nats.Conn, rdb redis.UniversalClient, st *state.Redis, log *slog.Logger) {
-	t := time.NewTicker(5 * time.Second)
+// every calls fn each period until ctx ends, first after one period.
+func every(ctx context.Context, period time.Duration, fn func()) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
-		up := func(ok bool) float64 {
-			if ok {
-				return 1
-			}
-			return 0
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
+		fn()
+	}
+}
+
+// monitor samples the gauges that are not updated by events: the
+// consumer's lag, and the connections to NATS and Redis; at once, then
+// every 5 seconds.
+func monitor(ctx context.Context, m *events.Metrics, cons *events.Consumer, nc *nats.Conn, rdb redis.UniversalClient, st *state.Redis, log *slog.Logger) {
+	up := func(ok bool) float64 {
+		if ok {
+			return 1
+		}
+		return 0
+	}
+	sample := func() {
 		m.NATSConnected.Set(up(nc.IsConnected()))
 		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
 		m.RedisUp.Set(up(rdb.Ping(cctx).Err() == nil))
 		if info, err := cons.Info(cctx); err == nil {
 			m.ConsumerPending.Set(float64(info.NumPending))
@@ -434,46 +464,29 @@ func monitor(ctx context.Context, m *events.Metrics, cons *events.Consumer, nc *
 		} else if ctx.Err() == nil {
 			log.Debug("count held matches", "error", err)
 		}
-		cancel()
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
 	}
+	sample()
+	every(ctx, 5*time.Second, sample)
 }
 
 // sweep runs the engine's time-driven work: campaign windows opening and
 // closing, held matches released.
-func sweep(ctx context.Context, e *matcher.Engine, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+func sweep(ctx context.Context, e *matcher.Engine, period time.Duration, log *slog.Logger) {
+	every(ctx, period, func() {
 		if err := e.Sweep(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("sweep", "error", err)
 		}
-	}
+	})
 }
 
-func expire(ctx context.Context, st *state.Redis, e *matcher.Engine, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// expire erases the candidates whose retention ran out, every period.
+func expire(ctx context.Context, st *state.Redis, e *matcher.Engine, period time.Duration, log *slog.Logger) {
+	every(ctx, period, func() {
 		now := time.Now()
 		ids, err := st.ExpiredCandidates(ctx, now, 500)
 		if err != nil {
 			log.Warn("look for expired profiles", "error", err)
-			continue
+			return
 		}
 		n := 0
 		for _, id := range ids {
@@ -486,7 +499,7 @@ func expire(ctx context.Context, st *state.Redis, e *matcher.Engine, every time.
 		if n > 0 {
 			log.Info("erased profiles past their retention", "count", n)
 		}
-	}
+	})
 }
 
 // RedisClient returns a client of a Redis URL in any form REDIS_URL takes

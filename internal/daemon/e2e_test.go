@@ -471,14 +471,8 @@ func TestSecretsAndProfilesStayOutOfLogs(t *testing.T) {
 	cfg.RedisURL = "redis://:" + secret + "@" + rs.Addr()
 	var logs lockedBuffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan Info, 1)
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, cfg, log, func(i Info) { ready <- i }) }()
-	var info Info
-	select {
-	case info = <-ready:
-	case err := <-done:
+	info, stop, err := Start(context.Background(), cfg, log)
+	if err != nil {
 		t.Fatal(err)
 	}
 	_, js := testenv.Connect(t, ns.ClientURL())
@@ -492,8 +486,7 @@ func TestSecretsAndProfilesStayOutOfLogs(t *testing.T) {
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	cancel()
-	<-done
+	_ = stop()
 	all := logs.String() + string(metrics)
 	if !strings.Contains(logs.String(), "event handled") {
 		t.Fatal("the debug logs were not captured")

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -165,7 +166,7 @@ func Generate(tax *taxonomy.Taxonomy, cfg GenConfig) Set {
 			}
 			for tries := 0; len(skills) < k+cfg.Unrelated && tries < 100; tries++ {
 				s := pool[rng.IntN(len(pool))]
-				if !related[s] && !containsIdx(skills, s) {
+				if !related[s] && !slices.Contains(skills, s) {
 					skills = append(skills, s)
 				}
 			}
@@ -328,15 +329,6 @@ func englishLabels(ls []string) []string {
 		}
 	}
 	return out
-}
-
-func containsIdx(s []int32, v int32) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // uniq drops repeated strings (case-insensitively), as the schema demands.

@@ -85,12 +85,17 @@ func start(o Options) (*server.Server, error) {
 	return s, nil
 }
 
+// Cluster is servers with JetStream routed to each other in this process.
+type Cluster struct {
+	Servers []*server.Server
+}
+
 // StartCluster starts n servers with JetStream in this process, routed to
 // each other as the cluster "talentmatch" on loopback, with their stores
 // under dir, and waits until they accept connections. Streams on it can
 // have up to n replicas: it returns once a JetStream meta leader is
 // elected and every server is current with it.
-func StartCluster(dir string, n int) ([]*server.Server, error) {
+func StartCluster(dir string, n int) (*Cluster, error) {
 	ports := make([]int, 2*n)
 	for i := range ports {
 		p, err := freePort()
@@ -103,13 +108,7 @@ func StartCluster(dir string, n int) ([]*server.Server, error) {
 	for i := 0; i < n; i++ {
 		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", ports[n+i]))
 	}
-	var servers []*server.Server
-	stop := func() {
-		for _, s := range servers {
-			s.Shutdown()
-			s.WaitForShutdown()
-		}
-	}
+	c := &Cluster{}
 	for i := 0; i < n; i++ {
 		s, err := server.NewServer(&server.Options{
 			ServerName: fmt.Sprintf("talentmatch-%d", i),
@@ -124,25 +123,42 @@ func StartCluster(dir string, n int) ([]*server.Server, error) {
 			NoLog:      true,
 		})
 		if err != nil {
-			stop()
+			c.Stop()
 			return nil, fmt.Errorf("embedded nats cluster: %w", err)
 		}
 		go s.Start()
-		servers = append(servers, s)
+		c.Servers = append(c.Servers, s)
 	}
-	for _, s := range servers {
+	for _, s := range c.Servers {
 		if !s.ReadyForConnections(20 * time.Second) {
-			stop()
+			c.Stop()
 			return nil, errors.New("embedded nats cluster did not become ready")
 		}
 	}
-	for deadline := time.Now().Add(30 * time.Second); !metaReady(servers); time.Sleep(50 * time.Millisecond) { // the election is polled: the server announces no event
+	for deadline := time.Now().Add(30 * time.Second); !metaReady(c.Servers); time.Sleep(50 * time.Millisecond) { // the election is polled: the server announces no event
 		if time.Now().After(deadline) {
-			stop()
+			c.Stop()
 			return nil, errors.New("embedded nats cluster elected no JetStream meta leader")
 		}
 	}
-	return servers, nil
+	return c, nil
+}
+
+// Stop shuts every server down and waits until they have stopped.
+func (c *Cluster) Stop() {
+	for _, s := range c.Servers {
+		s.Shutdown()
+		s.WaitForShutdown()
+	}
+}
+
+// URL is the client URL list of the servers, as NATS_URL takes it.
+func (c *Cluster) URL() string {
+	urls := make([]string, len(c.Servers))
+	for i, s := range c.Servers {
+		urls[i] = s.ClientURL()
+	}
+	return strings.Join(urls, ",")
 }
 
 func metaReady(servers []*server.Server) bool {
@@ -154,15 +170,6 @@ func metaReady(servers []*server.Server) bool {
 		leader = leader || s.JetStreamIsLeader()
 	}
 	return leader
-}
-
-// ClusterURL is the client URL list of servers, as NATS_URL takes it.
-func ClusterURL(servers []*server.Server) string {
-	urls := make([]string, len(servers))
-	for i, s := range servers {
-		urls[i] = s.ClientURL()
-	}
-	return strings.Join(urls, ",")
 }
 
 func freePort() (int, error) {

@@ -252,18 +252,11 @@ func TestMatchdUnderShippedPermissions(t *testing.T) {
 	cfg := daemon.Defaults()
 	cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr = s.ClientURL(), rs.URL(), t.TempDir(), "-"
 	cfg.NATSUser, cfg.NATSPassword, cfg.NATSInboxPrefix = "matchd", "pw-matchd", "_INBOX_matchd"
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan daemon.Info, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(i daemon.Info) { ready <- i })
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
+	_, stop, err := daemon.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
 		t.Fatalf("matchd under its permissions: %v", err)
 	}
-	defer func() { cancel(); <-done }()
+	defer stop()
 
 	acme := connectAs(t, s, "company-acme")
 	cand := connectAs(t, s, "candidate-c-0042")

@@ -134,12 +134,15 @@ func ClusterURL(addrs []string) string {
 func WaitClusterOK(ctx context.Context, addrs []string, d time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
+	clients := make([]*redis.Client, len(addrs))
+	for i, a := range addrs {
+		clients[i] = redis.NewClient(&redis.Options{Addr: a, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+		defer clients[i].Close()
+	}
 	for {
 		ok := true
-		for _, a := range addrs {
-			c := redis.NewClient(&redis.Options{Addr: a, DialTimeout: 200 * time.Millisecond})
+		for _, c := range clients {
 			info, err := c.ClusterInfo(ctx).Result()
-			_ = c.Close()
 			if err == nil && !strings.Contains(info, "cluster_state:ok") {
 				ok = false
 			}
