@@ -32,7 +32,10 @@ type ConsumerConfig struct {
 	// the dead-letter stream with reason max_deliver. Default 8.
 	MaxDeliver int
 	// BackOff is the delay before each redelivery of a failed event; the
-	// last value repeats. Default 1s, 2s, 5s, 10s, 30s, 60s.
+	// last value repeats. Default 1s, 2s, 5s, 10s, 30s, 60s. The consumer
+	// applies it itself (NakWithDelay): a server-side back-off would
+	// replace AckWait by its first value, and nats-server 2.9 refuses one
+	// with unlimited deliveries.
 	BackOff []time.Duration
 	// Workers is how many events one replica handles at once. Events of one
 	// entity (the subject's last token) are handled in order by one worker.
@@ -142,8 +145,10 @@ func NewConsumer(ctx context.Context, js jetstream.JetStream, dec *Decoder, h Ha
 		MaxAckPending: cfg.MaxAckPending,
 		// Unlimited at the server: the consumer dead-letters an event
 		// itself after MaxDeliver attempts, so none is dropped silently.
+		// No server-side BackOff: it would override AckWait (the ack wait
+		// in force would be its first value) and 2.9 rejects it with
+		// MaxDeliver -1; failed events are delayed by NakWithDelay.
 		MaxDeliver:    -1,
-		BackOff:       cfg.BackOff,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
