@@ -31,7 +31,7 @@ const (
 // its window lies ahead, Sweep does that at its start; when it has passed,
 // its matches are retracted.
 func (e *Engine) OpenCampaign(ctx context.Context, c *Campaign, v Version) (Effect, error) {
-	out, err := e.store.PutCampaign(ctx, c, v)
+	out, err := e.campaignStore.PutCampaign(ctx, c, v)
 	if err != nil {
 		return Effect{}, fmt.Errorf("store campaign %s: %w", c.CampaignID, err)
 	}
@@ -45,7 +45,7 @@ func (e *Engine) OpenCampaign(ctx context.Context, c *Campaign, v Version) (Effe
 // CloseCampaign applies talentmatch.campaign.closed.v1: matches attributed
 // to the campaign are retracted and it takes no new ones.
 func (e *Engine) CloseCampaign(ctx context.Context, cc *CampaignClosed, v Version) (Effect, error) {
-	out, err := e.store.CloseCampaign(ctx, cc.CampaignID, v)
+	out, err := e.campaignStore.CloseCampaign(ctx, cc.CampaignID, v)
 	if err != nil {
 		return Effect{}, fmt.Errorf("close campaign %s: %w", cc.CampaignID, err)
 	}
@@ -62,7 +62,7 @@ func (e *Engine) CloseCampaign(ctx context.Context, cc *CampaignClosed, v Versio
 // does not repeat them.
 func (e *Engine) advanceCampaign(ctx context.Context, id string, ef *Effect) error {
 	e.forgetCampaign(id)
-	ci, err := e.store.Campaign(ctx, id)
+	ci, err := e.campaignStore.Campaign(ctx, id)
 	if err != nil {
 		return fmt.Errorf("read campaign %s: %w", id, err)
 	}
@@ -72,13 +72,13 @@ func (e *Engine) advanceCampaign(ctx context.Context, id string, ef *Effect) err
 		if err := e.retractCampaign(ctx, id, ef); err != nil {
 			return err
 		}
-		_, err = e.store.SetCampaignPhase(ctx, id, ci.EventID, PhaseEnded)
+		_, err = e.campaignStore.SetCampaignPhase(ctx, id, ci.EventID, PhaseEnded)
 	case ci.Live(now) && ci.Phase != PhaseMatched:
-		refs, err := e.store.CampaignJobs(ctx, id)
+		refs, err := e.campaignStore.CampaignJobs(ctx, id)
 		if err != nil {
 			return fmt.Errorf("read jobs of campaign %s: %w", id, err)
 		}
-		jobs, err := e.store.Jobs(ctx, refs)
+		jobs, err := e.entities.Jobs(ctx, refs)
 		if err != nil {
 			return fmt.Errorf("read jobs of campaign %s: %w", id, err)
 		}
@@ -90,7 +90,7 @@ func (e *Engine) advanceCampaign(ctx context.Context, id string, ef *Effect) err
 				return fmt.Errorf("match job %s of campaign %s: %w", j.Ref(), id, err)
 			}
 		}
-		_, err = e.store.SetCampaignPhase(ctx, id, ci.EventID, PhaseMatched)
+		_, err = e.campaignStore.SetCampaignPhase(ctx, id, ci.EventID, PhaseMatched)
 	}
 	if err != nil {
 		return fmt.Errorf("record phase of campaign %s: %w", id, err)
@@ -100,12 +100,12 @@ func (e *Engine) advanceCampaign(ctx context.Context, id string, ef *Effect) err
 
 // retractCampaign retracts every match attributed to a campaign.
 func (e *Engine) retractCampaign(ctx context.Context, id string, ef *Effect) error {
-	refs, err := e.store.CampaignJobs(ctx, id)
+	refs, err := e.campaignStore.CampaignJobs(ctx, id)
 	if err != nil {
 		return fmt.Errorf("read jobs of campaign %s: %w", id, err)
 	}
 	for _, ref := range refs {
-		ids, err := e.store.JobPairs(ctx, ref)
+		ids, err := e.ledger.JobPairs(ctx, ref)
 		if err != nil {
 			return fmt.Errorf("read pairs of job %s: %w", ref, err)
 		}
@@ -113,7 +113,7 @@ func (e *Engine) retractCampaign(ctx context.Context, id string, ef *Effect) err
 		for i, id := range ids {
 			pairs[i] = Pair{Job: ref, CandidateID: id}
 		}
-		entries, err := e.store.Entries(ctx, pairs)
+		entries, err := e.ledger.Entries(ctx, pairs)
 		if err != nil {
 			return fmt.Errorf("read ledger of job %s: %w", ref, err)
 		}
@@ -130,7 +130,7 @@ func (e *Engine) retractCampaign(ctx context.Context, id string, ef *Effect) err
 // the fair-share caps as room appears. Every replica may run it: the work
 // is idempotent, and a lock keeps replicas from doing it twice at once.
 func (e *Engine) Sweep(ctx context.Context) error {
-	infos, err := e.store.CampaignInfos(ctx)
+	infos, err := e.campaignStore.CampaignInfos(ctx)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (e *Engine) Sweep(ctx context.Context) error {
 		if !due {
 			continue
 		}
-		unlock, ok, err := e.store.Lock(ctx, "campaign:"+ci.ID, 5*time.Minute)
+		unlock, ok, err := e.locks.Lock(ctx, "campaign:"+ci.ID, 5*time.Minute)
 		if err != nil || !ok {
 			errs = append(errs, err)
 			continue

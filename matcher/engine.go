@@ -74,10 +74,16 @@ type Engine struct {
 	cfg    Config
 	norm   *Normalizer
 	scorer *Scorer
-	store  Store
-	ranker Ranker
-	pub    Publisher
-	log    *slog.Logger
+	// The roles of the store each part of the engine uses.
+	entities      Entities
+	ledger        Ledger
+	campaignStore CampaignStore
+	locks         Locker
+	windows       Windows
+	feedback      FeedbackLog
+	ranker        Ranker
+	pub           Publisher
+	log           *slog.Logger
 
 	campMu    sync.Mutex
 	campCache map[string]cachedCampaign
@@ -89,7 +95,8 @@ func NewEngine(cfg Config, n *Normalizer, s *Scorer, st Store, r Ranker, p Publi
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Engine{cfg: cfg, norm: n, scorer: s, store: st, ranker: r, pub: p, log: cfg.Logger, campCache: map[string]cachedCampaign{}}, nil
+	return &Engine{cfg: cfg, norm: n, scorer: s, ranker: r, pub: p, log: cfg.Logger, campCache: map[string]cachedCampaign{},
+		entities: st, ledger: st, campaignStore: st, locks: st, windows: st, feedback: st}, nil
 }
 
 // matchNamespace makes match ids: UUID v5 of "company/job|candidate".
@@ -172,7 +179,7 @@ func (e *Engine) campaigns(ctx context.Context, ids []string, fresh bool) (map[s
 	if len(missing) == 0 {
 		return m, nil
 	}
-	cs, err := e.store.Campaigns(ctx, missing)
+	cs, err := e.campaignStore.Campaigns(ctx, missing)
 	if err != nil {
 		return nil, fmt.Errorf("read campaigns: %w", err)
 	}
@@ -277,7 +284,7 @@ func (e *Engine) finishPending(ctx context.Context, pairs []Pair, entries []Entr
 	if err := e.pub.Publish(ctx, evs); err != nil {
 		return fmt.Errorf("republish pending match events: %w", err)
 	}
-	if err := e.store.Complete(ctx, claims); err != nil {
+	if err := e.ledger.Complete(ctx, claims); err != nil {
 		return fmt.Errorf("complete pending match events: %w", err)
 	}
 	var gone []Pair
@@ -290,7 +297,7 @@ func (e *Engine) finishPending(ctx context.Context, pairs []Pair, entries []Entr
 		}
 	}
 	if len(gone) > 0 {
-		if err := e.store.Unlink(ctx, gone); err != nil {
+		if err := e.ledger.Unlink(ctx, gone); err != nil {
 			return fmt.Errorf("unlink retracted pairs: %w", err)
 		}
 	}
@@ -315,12 +322,12 @@ func (e *Engine) commit(ctx context.Context, pl *plan) (created, retracted []Cla
 		for i, c := range pl.creates {
 			links[i] = c.Pair
 		}
-		if err := e.store.Link(ctx, links); err != nil {
+		if err := e.ledger.Link(ctx, links); err != nil {
 			return nil, nil, fmt.Errorf("link pairs: %w", err)
 		}
 	}
 	all := append(append([]Claim{}, pl.creates...), pl.retracts...)
-	res, err := e.store.Claim(ctx, all)
+	res, err := e.ledger.Claim(ctx, all)
 	if err != nil {
 		return nil, nil, fmt.Errorf("claim pairs: %w", err)
 	}
@@ -346,7 +353,7 @@ func (e *Engine) commit(ctx context.Context, pl *plan) (created, retracted []Cla
 		// The candidate changed or withdrew since it was scored; its own
 		// event decides. Drop the link so no trace of a withdrawn candidate
 		// is left behind.
-		if err := e.store.Unlink(ctx, lost); err != nil {
+		if err := e.ledger.Unlink(ctx, lost); err != nil {
 			return nil, nil, fmt.Errorf("unlink lost pairs: %w", err)
 		}
 	}
@@ -359,7 +366,7 @@ func (e *Engine) commit(ctx context.Context, pl *plan) (created, retracted []Cla
 	if err := e.pub.Publish(ctx, evs); err != nil {
 		return nil, nil, fmt.Errorf("publish match events: %w", err)
 	}
-	if err := e.store.Complete(ctx, taken); err != nil {
+	if err := e.ledger.Complete(ctx, taken); err != nil {
 		return nil, nil, fmt.Errorf("complete match events: %w", err)
 	}
 	if len(retracted) > 0 {
@@ -367,7 +374,7 @@ func (e *Engine) commit(ctx context.Context, pl *plan) (created, retracted []Cla
 		for i, c := range retracted {
 			gone[i] = c.Pair
 		}
-		if err := e.store.Unlink(ctx, gone); err != nil {
+		if err := e.ledger.Unlink(ctx, gone); err != nil {
 			return nil, nil, fmt.Errorf("unlink retracted pairs: %w", err)
 		}
 	}

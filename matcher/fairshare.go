@@ -61,7 +61,7 @@ func (e *Engine) admit(ctx context.Context, creates []Claim) ([]Claim, []Reserva
 	for n, i := range capped {
 		req[n] = rs[i]
 	}
-	ok, err := e.store.Reserve(ctx, req)
+	ok, err := e.windows.Reserve(ctx, req)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reserve room under the caps: %w", err)
 	}
@@ -78,8 +78,8 @@ func (e *Engine) admit(ctx context.Context, creates []Claim) ([]Claim, []Reserva
 		held = append(held, Held{Pair: c.Pair, Campaign: c.Campaign, Score: c.Score, Trigger: c.Event.Match.Trigger})
 	}
 	if len(held) > 0 {
-		if err := e.store.Hold(ctx, held); err != nil {
-			_ = e.store.Release(context.WithoutCancel(ctx), reserved)
+		if err := e.windows.Hold(ctx, held); err != nil {
+			_ = e.windows.Release(context.WithoutCancel(ctx), reserved)
 			return nil, nil, fmt.Errorf("hold matches past the caps: %w", err)
 		}
 	}
@@ -97,7 +97,7 @@ func (e *Engine) admit(ctx context.Context, creates []Claim) ([]Claim, []Reserva
 func (e *Engine) releaseHeld(ctx context.Context, infos []CampaignInfo) error {
 	now := e.cfg.Now()
 	for _, ci := range append([]CampaignInfo{{CampaignState: CampaignState{ID: OpenPool, Known: true, EndsAt: farFuture}}}, infos...) {
-		held, err := e.store.HeldPairs(ctx, ci.ID, releaseBatch)
+		held, err := e.windows.HeldPairs(ctx, ci.ID, releaseBatch)
 		if err != nil {
 			return err
 		}
@@ -106,7 +106,7 @@ func (e *Engine) releaseHeld(ctx context.Context, infos []CampaignInfo) error {
 		}
 		if !ci.Live(now) {
 			if ci.Ended(now) {
-				if err := e.store.Unhold(ctx, held); err != nil {
+				if err := e.windows.Unhold(ctx, held); err != nil {
 					return err
 				}
 			}
@@ -127,15 +127,15 @@ func (e *Engine) release(ctx context.Context, held []Held) error {
 	for i, h := range held {
 		pairs[i], refs[i], ids[i] = h.Pair, h.Pair.Job, h.Pair.CandidateID
 	}
-	jobs, err := e.store.Jobs(ctx, refs)
+	jobs, err := e.entities.Jobs(ctx, refs)
 	if err != nil {
 		return err
 	}
-	cands, err := e.store.Candidates(ctx, ids)
+	cands, err := e.entities.Candidates(ctx, ids)
 	if err != nil {
 		return err
 	}
-	entries, err := e.store.Entries(ctx, pairs)
+	entries, err := e.ledger.Entries(ctx, pairs)
 	if err != nil {
 		return err
 	}
@@ -173,7 +173,7 @@ func (e *Engine) release(ctx context.Context, held []Held) error {
 		pl.creates[len(pl.creates)-1].Held = true
 	}
 	if len(gone) > 0 {
-		if err := e.store.Unhold(ctx, gone); err != nil {
+		if err := e.windows.Unhold(ctx, gone); err != nil {
 			return err
 		}
 	}
@@ -210,12 +210,12 @@ func (e *Engine) settleCaps(ctx context.Context, creates []Claim, res []ClaimRes
 		}
 	}
 	if len(back) > 0 {
-		if err := e.store.Release(ctx, back); err != nil {
+		if err := e.windows.Release(ctx, back); err != nil {
 			return fmt.Errorf("release unused room: %w", err)
 		}
 	}
 	if len(unhold) > 0 {
-		if err := e.store.Unhold(ctx, unhold); err != nil {
+		if err := e.windows.Unhold(ctx, unhold); err != nil {
 			return fmt.Errorf("forget released matches: %w", err)
 		}
 	}

@@ -14,11 +14,11 @@ import (
 // kept about them.
 func (e *Engine) Feedback(ctx context.Context, fb *Feedback, v Version) (Effect, error) {
 	p := fb.Pair()
-	entries, err := e.store.Entries(ctx, []Pair{p})
+	entries, err := e.ledger.Entries(ctx, []Pair{p})
 	if err != nil {
 		return Effect{}, fmt.Errorf("read ledger of %s: %w", MatchID(p), err)
 	}
-	out, err := e.store.PutFeedback(ctx, fb, entries[0].Campaign, v.Time)
+	out, err := e.feedback.PutFeedback(ctx, fb, entries[0].Campaign, v.Time)
 	if err != nil {
 		return Effect{}, fmt.Errorf("record feedback on %s: %w", MatchID(p), err)
 	}
@@ -29,7 +29,7 @@ func (e *Engine) Feedback(ctx context.Context, fb *Feedback, v Version) (Effect,
 	// The decline is recorded before the ledger is read again, so no claim
 	// taken from now on can create the pair: retracting what is active now
 	// is final.
-	if entries, err = e.store.Entries(ctx, []Pair{p}); err != nil {
+	if entries, err = e.ledger.Entries(ctx, []Pair{p}); err != nil {
 		return ef, fmt.Errorf("read ledger of %s: %w", MatchID(p), err)
 	}
 	if err := e.retractAll(ctx, []Pair{p}, entries, TriggerDeclined, "", &ef); err != nil {

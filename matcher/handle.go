@@ -15,7 +15,7 @@ func (e *Engine) PostJob(ctx context.Context, j *Job, v Version) (Effect, error)
 	if len(f.Required) == 0 {
 		return Effect{}, fmt.Errorf("job %s: required_skills name no skill: %w", f.Ref(), ErrInvalid)
 	}
-	out, err := e.store.PutJob(ctx, f, v)
+	out, err := e.entities.PutJob(ctx, f, v)
 	if err != nil {
 		return Effect{}, fmt.Errorf("store job %s: %w", f.Ref(), err)
 	}
@@ -43,7 +43,7 @@ func (e *Engine) matchJob(ctx context.Context, f *JobFeatures, ef *Effect) error
 		return err
 	}
 	want := make(map[string]RankedCandidate, len(picks))
-	ids, err := e.store.JobPairs(ctx, f.Ref())
+	ids, err := e.ledger.JobPairs(ctx, f.Ref())
 	if err != nil {
 		return fmt.Errorf("read pairs of job %s: %w", f.Ref(), err)
 	}
@@ -57,7 +57,7 @@ func (e *Engine) matchJob(ctx context.Context, f *JobFeatures, ef *Effect) error
 	for i, id := range ids {
 		pairs[i] = Pair{Job: f.Ref(), CandidateID: id}
 	}
-	entries, err := e.store.Entries(ctx, pairs)
+	entries, err := e.ledger.Entries(ctx, pairs)
 	if err != nil {
 		return fmt.Errorf("read ledger of job %s: %w", f.Ref(), err)
 	}
@@ -94,7 +94,7 @@ func (e *Engine) matchJob(ctx context.Context, f *JobFeatures, ef *Effect) error
 		for n, i := range recheck {
 			ids[n] = pairs[i].CandidateID
 		}
-		cands, err := e.store.Candidates(ctx, ids)
+		cands, err := e.entities.Candidates(ctx, ids)
 		if err != nil {
 			return fmt.Errorf("read candidates of job %s: %w", f.Ref(), err)
 		}
@@ -153,7 +153,7 @@ func (e *Engine) RegisterCandidate(ctx context.Context, c *Candidate, v Version)
 	if len(f.Skills) == 0 {
 		return Effect{}, fmt.Errorf("candidate %s: skills name no skill: %w", f.CandidateID, ErrInvalid)
 	}
-	out, err := e.store.PutCandidate(ctx, f, v)
+	out, err := e.entities.PutCandidate(ctx, f, v)
 	if err != nil {
 		return Effect{}, fmt.Errorf("store candidate %s: %w", f.CandidateID, err)
 	}
@@ -173,7 +173,7 @@ func (e *Engine) RegisterCandidate(ctx context.Context, c *Candidate, v Version)
 	// handler is claiming for it meanwhile are that handler's to finish.
 	var ledger map[JobRef]Entry
 	if out != Applied || f.Rev != 1 {
-		if ledger, err = e.store.CandidateEntries(ctx, f.CandidateID); err != nil {
+		if ledger, err = e.ledger.CandidateEntries(ctx, f.CandidateID); err != nil {
 			return ef, fmt.Errorf("read ledger of candidate %s: %w", f.CandidateID, err)
 		}
 	}
@@ -236,7 +236,7 @@ func (e *Engine) RegisterCandidate(ctx context.Context, c *Candidate, v Version)
 		for n, i := range recheck {
 			jrefs[n] = pairs[i].Job
 		}
-		jobs, err := e.store.Jobs(ctx, jrefs)
+		jobs, err := e.entities.Jobs(ctx, jrefs)
 		if err != nil {
 			return ef, fmt.Errorf("read jobs of candidate %s: %w", f.CandidateID, err)
 		}
@@ -283,7 +283,7 @@ func (e *Engine) ExpireCandidate(ctx context.Context, id string, now time.Time) 
 }
 
 func (e *Engine) erase(ctx context.Context, id string, v Version) (Effect, error) {
-	out, err := e.store.EraseCandidate(ctx, id, v)
+	out, err := e.entities.EraseCandidate(ctx, id, v)
 	if err != nil {
 		return Effect{}, fmt.Errorf("erase candidate %s: %w", id, err)
 	}
@@ -291,7 +291,7 @@ func (e *Engine) erase(ctx context.Context, id string, v Version) (Effect, error
 	if out == Stale {
 		return ef, nil
 	}
-	ledger, err := e.store.CandidateEntries(ctx, id)
+	ledger, err := e.ledger.CandidateEntries(ctx, id)
 	if err != nil {
 		return ef, fmt.Errorf("read ledger of candidate %s: %w", id, err)
 	}
@@ -308,7 +308,7 @@ func (e *Engine) erase(ctx context.Context, id string, v Version) (Effect, error
 	if err := e.retractAll(ctx, pairs, entries, TriggerCandidateWithdrawn, "", &ef); err != nil {
 		return ef, err
 	}
-	if err := e.store.ForgetCandidate(ctx, id, refs); err != nil {
+	if err := e.ledger.ForgetCandidate(ctx, id, refs); err != nil {
 		return ef, fmt.Errorf("forget candidate %s: %w", id, err)
 	}
 	return ef, nil
@@ -318,7 +318,7 @@ func (e *Engine) erase(ctx context.Context, id string, v Version) (Effect, error
 // and its matches are retracted.
 func (e *Engine) CloseJob(ctx context.Context, jc *JobClosed, v Version) (Effect, error) {
 	ref := JobRef{CompanyID: jc.CompanyID, JobID: jc.JobID}
-	out, err := e.store.CloseJob(ctx, ref, v)
+	out, err := e.entities.CloseJob(ctx, ref, v)
 	if err != nil {
 		return Effect{}, fmt.Errorf("close job %s: %w", ref, err)
 	}
@@ -326,7 +326,7 @@ func (e *Engine) CloseJob(ctx context.Context, jc *JobClosed, v Version) (Effect
 	if out == Stale {
 		return ef, nil
 	}
-	ids, err := e.store.JobPairs(ctx, ref)
+	ids, err := e.ledger.JobPairs(ctx, ref)
 	if err != nil {
 		return ef, fmt.Errorf("read pairs of job %s: %w", ref, err)
 	}
@@ -335,7 +335,7 @@ func (e *Engine) CloseJob(ctx context.Context, jc *JobClosed, v Version) (Effect
 	for i, id := range ids {
 		pairs[i] = Pair{Job: ref, CandidateID: id}
 	}
-	entries, err := e.store.Entries(ctx, pairs)
+	entries, err := e.ledger.Entries(ctx, pairs)
 	if err != nil {
 		return ef, fmt.Errorf("read ledger of job %s: %w", ref, err)
 	}
@@ -343,7 +343,7 @@ func (e *Engine) CloseJob(ctx context.Context, jc *JobClosed, v Version) (Effect
 		return ef, err
 	}
 	// Pairs linked without an entry (a claim that lost a race) are dropped.
-	return ef, e.store.Unlink(ctx, pairs)
+	return ef, e.ledger.Unlink(ctx, pairs)
 }
 
 // retractAll completes pending transitions and retracts every active pair

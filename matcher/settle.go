@@ -39,8 +39,8 @@ func (e *Engine) settle(ctx context.Context, pairs []Pair, revs map[JobRef]int64
 			errs    [3]error
 		)
 		wg.Add(3)
-		go func() { defer wg.Done(); cur, errs[0] = e.store.JobRevs(ctx, refs) }()
-		go func() { defer wg.Done(); entries, errs[1] = e.store.Entries(ctx, pairs) }()
+		go func() { defer wg.Done(); cur, errs[0] = e.entities.JobRevs(ctx, refs) }()
+		go func() { defer wg.Done(); entries, errs[1] = e.ledger.Entries(ctx, pairs) }()
 		go func() { defer wg.Done(); camps, errs[2] = e.campaigns(ctx, campIDs, true) }()
 		wg.Wait()
 		if err := errors.Join(errs[:]...); err != nil {
@@ -90,11 +90,11 @@ func (e *Engine) redecide(ctx context.Context, pairs []Pair, entries []Entry, ca
 	for i, p := range pairs {
 		refs[i], ids[i] = p.Job, p.CandidateID
 	}
-	jobs, err := e.store.Jobs(ctx, refs)
+	jobs, err := e.entities.Jobs(ctx, refs)
 	if err != nil {
 		return nil, fmt.Errorf("settle: read jobs: %w", err)
 	}
-	cands, err := e.store.Candidates(ctx, ids)
+	cands, err := e.entities.Candidates(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("settle: read candidates: %w", err)
 	}

@@ -155,9 +155,22 @@ const (
 	ClaimDeclined             // the candidate or company declined the pair
 )
 
-// Store is the state the engine reads and writes. matcher/state implements
-// it on Redis; any number of engines may share one Store.
+// Store is the state the engine reads and writes, as the union of the roles
+// below; matcher/state implements it on Redis and matcher/matchertest in
+// memory. Any number of engines may share one Store. Each part of the engine
+// uses only the roles it needs.
 type Store interface {
+	Entities
+	Ledger
+	CampaignStore
+	Locker
+	Windows
+	FeedbackLog
+}
+
+// Entities stores the two sides of the matching relation, jobs and
+// candidates, and keeps them in the retrieval indexes.
+type Entities interface {
 	// PutJob stores an open job (features non-nil) and indexes it.
 	PutJob(ctx context.Context, f *JobFeatures, v Version) (Outcome, error)
 	// CloseJob unindexes a job and leaves a tombstone of its version.
@@ -167,32 +180,17 @@ type Store interface {
 	// EraseCandidate deletes a candidate's profile and index entries and
 	// leaves a tombstone of the version (no profile data).
 	EraseCandidate(ctx context.Context, id string, v Version) (Outcome, error)
-	// PutCampaign stores a campaign; CloseCampaign marks it closed.
-	PutCampaign(ctx context.Context, c *Campaign, v Version) (Outcome, error)
-	CloseCampaign(ctx context.Context, id string, v Version) (Outcome, error)
-	// Campaigns returns the state of each campaign id (unknown ones too).
-	Campaigns(ctx context.Context, ids []string) (map[string]CampaignState, error)
-	// Campaign returns one campaign with its name, event id and phase.
-	Campaign(ctx context.Context, id string) (CampaignInfo, error)
-	// CampaignInfos lists every known campaign.
-	CampaignInfos(ctx context.Context) ([]CampaignInfo, error)
-	// SetCampaignPhase records the phase reached by the campaign's event
-	// eventID; it does nothing (and returns false) when a newer campaign
-	// event was applied meanwhile.
-	SetCampaignPhase(ctx context.Context, id, eventID, phase string) (bool, error)
-	// Lock takes a named lock for at most ttl; ok is false when another
-	// holder has it. unlock releases it.
-	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), ok bool, err error)
-	// CampaignJobs returns the open jobs that name a campaign.
-	CampaignJobs(ctx context.Context, id string) ([]JobRef, error)
-
 	// Jobs and Candidates fetch features by id; a missing or inactive
 	// entity yields nil at its position.
 	Jobs(ctx context.Context, refs []JobRef) ([]*JobFeatures, error)
 	Candidates(ctx context.Context, ids []string) ([]*CandidateFeatures, error)
 	// JobRevs returns the current revision of each job (0 when gone).
 	JobRevs(ctx context.Context, refs []JobRef) ([]int64, error)
+}
 
+// Ledger is the match ledger: one entry per matched pair, moved through
+// claimed transitions so that each match is announced once.
+type Ledger interface {
 	// JobPairs lists the candidates with a ledger entry for a job.
 	JobPairs(ctx context.Context, ref JobRef) ([]string, error)
 	// CandidateEntries returns a candidate's ledger entries by job.
@@ -213,7 +211,38 @@ type Store interface {
 	// included), their held matches and their place in the given jobs'
 	// pair lists.
 	ForgetCandidate(ctx context.Context, id string, jobs []JobRef) error
+}
 
+// CampaignStore keeps campaigns and how far their lifecycle has been
+// carried out.
+type CampaignStore interface {
+	// PutCampaign stores a campaign; CloseCampaign marks it closed.
+	PutCampaign(ctx context.Context, c *Campaign, v Version) (Outcome, error)
+	CloseCampaign(ctx context.Context, id string, v Version) (Outcome, error)
+	// Campaigns returns the state of each campaign id (unknown ones too).
+	Campaigns(ctx context.Context, ids []string) (map[string]CampaignState, error)
+	// Campaign returns one campaign with its name, event id and phase.
+	Campaign(ctx context.Context, id string) (CampaignInfo, error)
+	// CampaignInfos lists every known campaign.
+	CampaignInfos(ctx context.Context) ([]CampaignInfo, error)
+	// SetCampaignPhase records the phase reached by the campaign's event
+	// eventID; it does nothing (and returns false) when a newer campaign
+	// event was applied meanwhile.
+	SetCampaignPhase(ctx context.Context, id, eventID, phase string) (bool, error)
+	// CampaignJobs returns the open jobs that name a campaign.
+	CampaignJobs(ctx context.Context, id string) ([]JobRef, error)
+}
+
+// Locker takes named locks shared by all replicas.
+type Locker interface {
+	// Lock takes a named lock for at most ttl; ok is false when another
+	// holder has it. unlock releases it.
+	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), ok bool, err error)
+}
+
+// Windows keeps the fair-share windows of recent matches and the matches
+// held back by their caps.
+type Windows interface {
 	// Reserve records new matches in their job's and candidate's windows
 	// of recent matches when both have room under the caps; it reports
 	// for each whether it was recorded.
@@ -226,7 +255,10 @@ type Store interface {
 	Unhold(ctx context.Context, hs []Held) error
 	// HeldPairs returns up to n held matches of a campaign, best first.
 	HeldPairs(ctx context.Context, campaign string, n int) ([]Held, error)
+}
 
+// FeedbackLog records what candidates and companies said about pairs.
+type FeedbackLog interface {
 	// PutFeedback records what a candidate or company said about a pair.
 	// It does nothing (Stale) when the candidate holds no profile.
 	PutFeedback(ctx context.Context, fb *Feedback, campaign string, at time.Time) (Outcome, error)

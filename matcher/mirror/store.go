@@ -15,7 +15,7 @@ type Store struct {
 	Mirror *Mirror
 }
 
-// PutJob implements matcher.Store.
+// PutJob implements matcher.Entities.
 func (s Store) PutJob(ctx context.Context, f *matcher.JobFeatures, v matcher.Version) (matcher.Outcome, error) {
 	out, err := s.Store.PutJob(ctx, f, v)
 	if err == nil && out == matcher.Applied {
@@ -24,7 +24,7 @@ func (s Store) PutJob(ctx context.Context, f *matcher.JobFeatures, v matcher.Ver
 	return out, err
 }
 
-// PutCandidate implements matcher.Store.
+// PutCandidate implements matcher.Entities.
 func (s Store) PutCandidate(ctx context.Context, f *matcher.CandidateFeatures, v matcher.Version) (matcher.Outcome, error) {
 	out, err := s.Store.PutCandidate(ctx, f, v)
 	if err == nil && out == matcher.Applied {

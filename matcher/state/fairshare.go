@@ -2,8 +2,6 @@ package state
 
 import (
 	"context"
-	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,7 +10,7 @@ import (
 	"github.com/talentmatch/talentmatch/matcher"
 )
 
-// Reserve implements matcher.Store: a match is counted in its job's window
+// Reserve implements matcher.Windows: a match is counted in its job's window
 // (in the job's shard) and then in its candidate's (in theirs); a match the
 // candidate's window refuses gives its job's place back. A crash between
 // the two leaves a place taken for at most the window's length.
@@ -102,7 +100,7 @@ func (r *Redis) Reserve(ctx context.Context, rs []matcher.Reservation) ([]bool, 
 	return ok, nil
 }
 
-// Release implements matcher.Store.
+// Release implements matcher.Windows.
 func (r *Redis) Release(ctx context.Context, rs []matcher.Reservation) error {
 	_, err := r.write(ctx, func(p redis.Pipeliner) {
 		for _, x := range rs {
@@ -124,7 +122,7 @@ func (r *Redis) Release(ctx context.Context, rs []matcher.Reservation) error {
 // "company/job|candidate".
 func heldMember(p matcher.Pair) string { return p.Job.String() + "|" + p.CandidateID }
 
-// Hold implements matcher.Store. The trigger is kept beside the score in
+// Hold implements matcher.Windows. The trigger is kept beside the score in
 // a hash of the same shard as the held set.
 func (r *Redis) Hold(ctx context.Context, hs []matcher.Held) error {
 	_, err := r.write(ctx, func(p redis.Pipeliner) {
@@ -141,7 +139,7 @@ func (r *Redis) Hold(ctx context.Context, hs []matcher.Held) error {
 	return nil
 }
 
-// Unhold implements matcher.Store.
+// Unhold implements matcher.Windows.
 func (r *Redis) Unhold(ctx context.Context, hs []matcher.Held) error {
 	_, err := r.write(ctx, func(p redis.Pipeliner) {
 		for _, h := range hs {
@@ -157,7 +155,7 @@ func (r *Redis) Unhold(ctx context.Context, hs []matcher.Held) error {
 	return nil
 }
 
-// HeldPairs implements matcher.Store.
+// HeldPairs implements matcher.Windows.
 func (r *Redis) HeldPairs(ctx context.Context, campaign string, n int) ([]matcher.Held, error) {
 	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
 		p.ZRevRangeWithScores(ctx, r.k.held(campaign), 0, int64(n-1))
@@ -192,50 +190,6 @@ func (r *Redis) HeldPairs(ctx context.Context, campaign string, n int) ([]matche
 		out = append(out, matcher.Held{Pair: matcher.Pair{Job: ref, CandidateID: cand}, Campaign: campaign, Score: zs[i].Score, Trigger: matcher.Trigger(t)})
 	}
 	return out, nil
-}
-
-// HeldCount returns how many matches of a campaign are held.
-func (r *Redis) HeldCount(ctx context.Context, campaign string) (int64, error) {
-	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) { p.ZCard(ctx, r.k.held(campaign)) })
-	if err != nil {
-		return 0, unavailable("count held matches", err)
-	}
-	return cmds[0].(*redis.IntCmd).Val(), nil
-}
-
-// feedbackField is the ledger field of a kind of feedback on a job.
-func feedbackField(kind matcher.FeedbackKind, job string) string {
-	switch kind {
-	case matcher.FeedbackDeclined:
-		return "!d:" + job
-	case matcher.FeedbackHired:
-		return "!h:" + job
-	}
-	return "!i:" + job
-}
-
-// PutFeedback implements matcher.Store. Each kind of feedback is recorded
-// once per pair; the first one stands.
-func (r *Redis) PutFeedback(ctx context.Context, fb *matcher.Feedback, campaign string, at time.Time) (matcher.Outcome, error) {
-	p := fb.Pair()
-	value := campaign + "|" + fb.From + "|" + strconv.FormatInt(at.UnixMilli(), 10)
-	cmds, err := r.write(ctx, func(pl redis.Pipeliner) {
-		feedbackScript.EvalSha(ctx, pl, []string{r.k.ledger(p.CandidateID), r.k.candidate(p.CandidateID)},
-			feedbackField(fb.Feedback, p.Job.String()), value)
-	})
-	if err != nil {
-		return 0, unavailable("record feedback", err)
-	}
-	switch v, _ := cmds[0].(*redis.Cmd).Int(); v {
-	case 1:
-		return matcher.Applied, nil
-	case 2:
-		return matcher.Current, nil
-	case 0:
-		return matcher.Stale, nil
-	default:
-		return 0, fmt.Errorf("record feedback: unexpected reply %d", v)
-	}
 }
 
 // HeldTotal returns how many matches are held over all campaigns and the

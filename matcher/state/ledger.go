@@ -38,7 +38,7 @@ func parseEntry(s string) (matcher.Entry, error) {
 	return en, nil
 }
 
-// JobPairs implements matcher.Store.
+// JobPairs implements matcher.Ledger.
 func (r *Redis) JobPairs(ctx context.Context, ref matcher.JobRef) ([]string, error) {
 	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) { p.SMembers(ctx, r.k.jobPairs(ref.String())) })
 	if err != nil {
@@ -47,7 +47,7 @@ func (r *Redis) JobPairs(ctx context.Context, ref matcher.JobRef) ([]string, err
 	return cmds[0].(*redis.StringSliceCmd).Val(), nil
 }
 
-// CandidateEntries implements matcher.Store.
+// CandidateEntries implements matcher.Ledger.
 func (r *Redis) CandidateEntries(ctx context.Context, id string) (map[matcher.JobRef]matcher.Entry, error) {
 	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) { p.HGetAll(ctx, r.k.ledger(id)) })
 	if err != nil {
@@ -72,7 +72,7 @@ func (r *Redis) CandidateEntries(ctx context.Context, id string) (map[matcher.Jo
 	return out, nil
 }
 
-// Entries implements matcher.Store.
+// Entries implements matcher.Ledger.
 func (r *Redis) Entries(ctx context.Context, pairs []matcher.Pair) ([]matcher.Entry, error) {
 	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
 		for _, pr := range pairs {
@@ -95,7 +95,7 @@ func (r *Redis) Entries(ctx context.Context, pairs []matcher.Pair) ([]matcher.En
 	return out, nil
 }
 
-// Link implements matcher.Store.
+// Link implements matcher.Ledger.
 func (r *Redis) Link(ctx context.Context, pairs []matcher.Pair) error {
 	_, err := r.write(ctx, func(p redis.Pipeliner) {
 		for _, pr := range pairs {
@@ -108,7 +108,7 @@ func (r *Redis) Link(ctx context.Context, pairs []matcher.Pair) error {
 	return nil
 }
 
-// Unlink implements matcher.Store.
+// Unlink implements matcher.Ledger.
 func (r *Redis) Unlink(ctx context.Context, pairs []matcher.Pair) error {
 	_, err := r.write(ctx, func(p redis.Pipeliner) {
 		for _, pr := range pairs {
@@ -121,7 +121,7 @@ func (r *Redis) Unlink(ctx context.Context, pairs []matcher.Pair) error {
 	return nil
 }
 
-// Claim implements matcher.Store.
+// Claim implements matcher.Ledger.
 func (r *Redis) Claim(ctx context.Context, claims []matcher.Claim) ([]matcher.ClaimResult, error) {
 	payloads := make([]string, len(claims))
 	for i, c := range claims {
@@ -160,7 +160,7 @@ func (r *Redis) Claim(ctx context.Context, claims []matcher.Claim) ([]matcher.Cl
 	return out, nil
 }
 
-// Complete implements matcher.Store.
+// Complete implements matcher.Ledger.
 func (r *Redis) Complete(ctx context.Context, claims []matcher.Claim) error {
 	_, err := r.write(ctx, func(p redis.Pipeliner) {
 		for _, c := range claims {
@@ -173,7 +173,7 @@ func (r *Redis) Complete(ctx context.Context, claims []matcher.Claim) error {
 	return nil
 }
 
-// ForgetCandidate implements matcher.Store.
+// ForgetCandidate implements matcher.Ledger.
 func (r *Redis) ForgetCandidate(ctx context.Context, id string, jobs []matcher.JobRef) error {
 	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) { p.SMembers(ctx, r.k.heldOf(id)) })
 	if err != nil {
