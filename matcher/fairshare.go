@@ -152,7 +152,7 @@ func (e *Engine) release(ctx context.Context, held []Held) error {
 	var gone []Held
 	for i, h := range held {
 		j, c := jobs[i], cands[i]
-		if j == nil || c == nil || entries[i].State != EntryNone || !Eligible(j, c, now) || !camps[h.Campaign].Live(now) {
+		if j == nil || c == nil || entries[i].State != EntryNone || !camps[h.Campaign].Live(now) {
 			gone = append(gone, h)
 			continue
 		}
@@ -160,12 +160,11 @@ func (e *Engine) release(ctx context.Context, held []Held) error {
 			gone = append(gone, h) // it belongs to another campaign now
 			continue
 		}
-		w, err := e.ranker.Weights(ctx, j.Skills())
+		r, ok, err := e.requalify(ctx, j, c, h.Campaign, camps)
 		if err != nil {
 			return err
 		}
-		r := e.scorer.ScoreExplained(j, c, w)
-		if min, _ := e.policy(camps[h.Campaign]); r.Score <= 0 || r.Score < min {
+		if !ok {
 			gone = append(gone, h)
 			continue
 		}

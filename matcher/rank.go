@@ -9,13 +9,13 @@ import (
 	"time"
 )
 
-// Ranker finds the best counterparts of a job or a candidate: the eligible
-// ones scoring at least their campaign's threshold, at most top-K per
-// campaign, best first (ties by id). Campaign status is the Selection's
-// business.
+// Ranker finds the best counterparts of an arriving job or candidate: the
+// eligible ones scoring at least their campaign's threshold, at most top-K
+// per campaign, best first (ties by id), each with its explained result.
+// Campaign status is the Selection's business.
 type Ranker interface {
-	RankCandidates(ctx context.Context, j *JobFeatures, sel Selection) ([]RankedCandidate, error)
-	RankJobs(ctx context.Context, c *CandidateFeatures, sel Selection) ([]RankedJob, error)
+	RankCandidates(ctx context.Context, j *JobFeatures, sel Selection) ([]Pick, error)
+	RankJobs(ctx context.Context, c *CandidateFeatures, sel Selection) ([]Pick, error)
 	// Weights returns rarity weights covering tokens.
 	Weights(ctx context.Context, tokens []string) (Weights, error)
 }
@@ -33,20 +33,30 @@ type Selection struct {
 	Policy func(campaign string) (min float64, k int)
 }
 
-// RankedCandidate is a candidate with its score for a job and the campaign
-// their match would belong to.
-type RankedCandidate struct {
+// Pick is a pair a ranker selected: both sides' features, the explained
+// result (the score that decides, computed once) and the campaign the match
+// would belong to.
+type Pick struct {
+	Job       *JobFeatures
 	Candidate *CandidateFeatures
 	Result    Result
 	Campaign  string
 }
 
-// RankedJob is a job with its score for a candidate and the campaign their
-// match would belong to.
-type RankedJob struct {
-	Job      *JobFeatures
-	Result   Result
-	Campaign string
+// Pair names the pick's job and candidate.
+func (p Pick) Pair() Pair { return Pair{Job: p.Job.Ref(), CandidateID: p.Candidate.CandidateID} }
+
+// Qualifies is the one rule that decides whether a scored pair may be
+// matched at threshold min: a positive score reaching min, both sides
+// eligible for each other, and at least one shared campaign. Rankers, the
+// engine's re-decisions and the fast path all decide with it.
+func Qualifies(score, min float64, eligible bool, shared int) bool {
+	return score > 0 && score >= min && eligible && shared > 0
+}
+
+// qualifies applies Qualifies to features at now.
+func qualifies(j *JobFeatures, c *CandidateFeatures, score, min float64, now time.Time) bool {
+	return Qualifies(score, min, Eligible(j, c, now), len(SharedCampaigns(j, c)))
 }
 
 // Scored is one counterpart as a ranker sees it before selection.
@@ -157,62 +167,32 @@ func (r *IndexRanker) Weights(ctx context.Context, tokens []string) (Weights, er
 }
 
 // RankCandidates implements Ranker.
-func (r *IndexRanker) RankCandidates(ctx context.Context, j *JobFeatures, sel Selection) ([]RankedCandidate, error) {
+func (r *IndexRanker) RankCandidates(ctx context.Context, j *JobFeatures, sel Selection) ([]Pick, error) {
 	var query []string
 	for _, s := range j.Skills() {
 		query = append(query, s)
 		toks, _ := r.scorer.RelatedTokens(s)
 		query = append(query, toks...)
 	}
-	query = dedupe(query)
-	seen := map[string]bool{}
-	var ids []string
-	for _, camp := range j.Campaigns {
-		list, err := r.idx.CandidatesWithAny(ctx, camp, query)
-		if err != nil {
-			return nil, fmt.Errorf("rank candidates for %s: %w", j.Ref(), err)
-		}
-		for _, id := range list {
-			if !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
-			}
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
+	ids, err := r.postings(ctx, j.Campaigns, dedupe(query), r.idx.CandidatesWithAny)
+	if err != nil || len(ids) == 0 {
+		return nil, wrapRank(err, "candidates for "+j.Ref().String())
 	}
 	cands, err := r.idx.Candidates(ctx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("rank candidates for %s: %w", j.Ref(), err)
+		return nil, wrapRank(err, "candidates for "+j.Ref().String())
 	}
-	w, err := r.weights.Get(ctx, j.Skills())
-	if err != nil {
-		return nil, err
-	}
-	now := r.now()
-	var items []Scored
-	results := map[int]Result{}
-	for i, c := range cands {
-		if c == nil || !Eligible(j, c, now) {
-			continue
-		}
-		shared := SharedCampaigns(j, c)
-		if res := r.scorer.Score(j, c, w); res.Score > 0 && res.Score >= sel.Floor && len(shared) > 0 {
-			items = append(items, Scored{Key: c.CandidateID, Score: res.Score, Shared: shared, Index: i})
-			results[i] = res
+	pool := make([]Pick, 0, len(cands))
+	for _, c := range cands {
+		if c != nil {
+			pool = append(pool, Pick{Job: j, Candidate: c})
 		}
 	}
-	picks, camps := sel.Select(items)
-	out := make([]RankedCandidate, len(picks))
-	for n, p := range picks {
-		out[n] = RankedCandidate{Candidate: cands[p.Index], Result: results[p.Index], Campaign: camps[n]}
-	}
-	return out, nil
+	return r.rank(ctx, pool, j.Skills(), sel, func(p Pick) string { return p.Candidate.CandidateID })
 }
 
 // RankJobs implements Ranker.
-func (r *IndexRanker) RankJobs(ctx context.Context, c *CandidateFeatures, sel Selection) ([]RankedJob, error) {
+func (r *IndexRanker) RankJobs(ctx context.Context, c *CandidateFeatures, sel Selection) ([]Pick, error) {
 	tax := r.scorer.tax
 	var query []string
 	for _, s := range c.Skills {
@@ -223,57 +203,85 @@ func (r *IndexRanker) RankJobs(ctx context.Context, c *CandidateFeatures, sel Se
 			}
 		}
 	}
-	query = dedupe(query)
-	seen := map[string]bool{}
-	var refs []JobRef
-	for _, camp := range c.Campaigns {
-		list, err := r.idx.JobsWithAny(ctx, camp, query)
-		if err != nil {
-			return nil, fmt.Errorf("rank jobs for candidate %s: %w", c.CandidateID, err)
-		}
-		for _, s := range list {
-			if ref, ok := ParseJobRef(s); ok && !seen[s] {
-				seen[s] = true
-				refs = append(refs, ref)
-			}
-		}
+	keys, err := r.postings(ctx, c.Campaigns, dedupe(query), r.idx.JobsWithAny)
+	if err != nil || len(keys) == 0 {
+		return nil, wrapRank(err, "jobs for candidate "+c.CandidateID)
 	}
-	if len(refs) == 0 {
-		return nil, nil
+	var refs []JobRef
+	for _, k := range keys {
+		if ref, ok := ParseJobRef(k); ok {
+			refs = append(refs, ref)
+		}
 	}
 	jobs, err := r.idx.Jobs(ctx, refs)
 	if err != nil {
-		return nil, fmt.Errorf("rank jobs for candidate %s: %w", c.CandidateID, err)
+		return nil, wrapRank(err, "jobs for candidate "+c.CandidateID)
 	}
+	pool := make([]Pick, 0, len(jobs))
 	var toks []string
 	for _, j := range jobs {
 		if j != nil {
+			pool = append(pool, Pick{Job: j, Candidate: c})
 			toks = append(toks, j.Skills()...)
 		}
 	}
-	w, err := r.weights.Get(ctx, dedupe(toks))
+	return r.rank(ctx, pool, dedupe(toks), sel, func(p Pick) string { return p.Job.Ref().String() })
+}
+
+// postings returns the union, in first-seen order, of the posting lists of
+// tokens in each campaign.
+func (r *IndexRanker) postings(ctx context.Context, campaigns, tokens []string, list func(context.Context, string, []string) ([]string, error)) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, camp := range campaigns {
+		l, err := list(ctx, camp, tokens)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range l {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	return out, nil
+}
+
+// rank scores every pair of pool with weights covering tokens, keeps those
+// that qualify at the selection's floor, selects and explains them.
+func (r *IndexRanker) rank(ctx context.Context, pool []Pick, tokens []string, sel Selection, key func(Pick) string) ([]Pick, error) {
+	w, err := r.weights.Get(ctx, tokens)
 	if err != nil {
 		return nil, err
 	}
 	now := r.now()
 	var items []Scored
-	results := map[int]Result{}
-	for i, j := range jobs {
-		if j == nil || !Eligible(j, c, now) {
+	for i, p := range pool {
+		eligible := Eligible(p.Job, p.Candidate, now)
+		if !eligible {
 			continue
 		}
-		shared := SharedCampaigns(j, c)
-		if res := r.scorer.Score(j, c, w); res.Score > 0 && res.Score >= sel.Floor && len(shared) > 0 {
-			items = append(items, Scored{Key: j.Ref().String(), Score: res.Score, Shared: shared, Index: i})
-			results[i] = res
+		shared := SharedCampaigns(p.Job, p.Candidate)
+		if res := r.scorer.Score(p.Job, p.Candidate, w); Qualifies(res.Score, sel.Floor, eligible, len(shared)) {
+			items = append(items, Scored{Key: key(p), Score: res.Score, Shared: shared, Index: i})
 		}
 	}
 	picks, camps := sel.Select(items)
-	out := make([]RankedJob, len(picks))
-	for n, p := range picks {
-		out[n] = RankedJob{Job: jobs[p.Index], Result: results[p.Index], Campaign: camps[n]}
+	out := make([]Pick, len(picks))
+	for n, it := range picks {
+		p := pool[it.Index]
+		p.Result, p.Campaign = r.scorer.ScoreExplained(p.Job, p.Candidate, w), camps[n]
+		out[n] = p
 	}
 	return out, nil
+}
+
+func wrapRank(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("rank %s: %w", what, err)
 }
 
 func dedupe(s []string) []string {

@@ -37,6 +37,21 @@ func (c *ScoreConfig) setDefaults() {
 	}
 }
 
+// Blend is the score formula: skill overlap and industry closeness weighed
+// by IndustryShare. Every scorer combines with it: the reference Scorer,
+// the mirror's fast path and the fast path's pruning bounds.
+func (c ScoreConfig) Blend(skill, industry float64) float64 {
+	return (1-c.IndustryShare)*skill + c.IndustryShare*industry
+}
+
+// Combine turns a pair's weighted skill sums (got of total) and its best
+// industry closeness into its score, rounded as announced: the score, the
+// skill score and the industry score.
+func (c ScoreConfig) Combine(got, total, industry float64) (score, skill, ind float64) {
+	skill, ind = round4(got/total), round4(industry)
+	return round4(c.Blend(skill, ind)), skill, ind
+}
+
 // Weights gives the rarity weight of a skill token (see Scorer.Weight).
 type Weights func(token string) float64
 
@@ -176,7 +191,6 @@ func (s *Scorer) score(j *JobFeatures, c *CandidateFeatures, w Weights, explain 
 		}
 		return r
 	}
-	r.SkillScore = round4(got / total)
 	best := 0.0
 	for _, a := range j.Industries {
 		for _, b := range c.Industries {
@@ -185,7 +199,7 @@ func (s *Scorer) score(j *JobFeatures, c *CandidateFeatures, w Weights, explain 
 			}
 		}
 	}
-	r.IndustryScore = round4(best)
+	r.Score, r.SkillScore, r.IndustryScore = s.cfg.Combine(got, total, best)
 	if explain && best > 0 {
 		for _, a := range j.Industries {
 			for _, b := range c.Industries {
@@ -196,7 +210,6 @@ func (s *Scorer) score(j *JobFeatures, c *CandidateFeatures, w Weights, explain 
 			}
 		}
 	}
-	r.Score = round4((1-s.cfg.IndustryShare)*r.SkillScore + s.cfg.IndustryShare*r.IndustryScore)
 	return r
 }
 

@@ -113,13 +113,11 @@ func (e *Engine) redecide(ctx context.Context, pairs []Pair, entries []Entry, ca
 			e.retract(&pl, p, en, bareMatch(p, en, TriggerCampaignClosed), 0)
 		default:
 			revs[p.Job] = j.Rev
-			w, err := e.ranker.Weights(ctx, j.Skills())
+			r, ok, err := e.requalify(ctx, j, c, en.Campaign, camps)
 			if err != nil {
 				return nil, err
 			}
-			r := e.scorer.ScoreExplained(j, c, w)
-			min, _ := e.policy(camps[en.Campaign])
-			if Eligible(j, c, e.cfg.Now()) && len(SharedCampaigns(j, c)) > 0 && r.Score > 0 && r.Score >= min {
+			if ok {
 				kept = append(kept, p)
 				continue
 			}

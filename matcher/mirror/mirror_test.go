@@ -171,7 +171,7 @@ func compareRankings(t *testing.T, ctx context.Context, w world, m *mirror.Mirro
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a, b := jobKeys(got), jobKeys(want); !reflect.DeepEqual(a, b) {
+		if a, b := pickKeys(got), pickKeys(want); !reflect.DeepEqual(a, b) {
 			t.Fatalf("RankJobs(%s): mirror %v, redis %v", c.CandidateID, a, b)
 		}
 		checked += len(got)
@@ -185,7 +185,7 @@ func compareRankings(t *testing.T, ctx context.Context, w world, m *mirror.Mirro
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a, b := candKeys(got), candKeys(want); !reflect.DeepEqual(a, b) {
+		if a, b := pickKeys(got), pickKeys(want); !reflect.DeepEqual(a, b) {
 			t.Fatalf("RankCandidates(%s): mirror %v, redis %v", j.Ref(), a, b)
 		}
 		checked += len(got)
@@ -193,18 +193,12 @@ func compareRankings(t *testing.T, ctx context.Context, w world, m *mirror.Mirro
 	return checked
 }
 
-func jobKeys(r []matcher.RankedJob) []string {
+// pickKeys names each pick with its campaign, score and explanation, so
+// that the fast path and the reference must agree on all of them.
+func pickKeys(r []matcher.Pick) []string {
 	var out []string
 	for _, x := range r {
-		out = append(out, fmt.Sprintf("%s@%s=%.4f", x.Job.Ref(), x.Campaign, x.Result.Score))
-	}
-	return out
-}
-
-func candKeys(r []matcher.RankedCandidate) []string {
-	var out []string
-	for _, x := range r {
-		out = append(out, fmt.Sprintf("%s@%s=%.4f", x.Candidate.CandidateID, x.Campaign, x.Result.Score))
+		out = append(out, fmt.Sprintf("%s|%s@%s=%.4f %+v", x.Job.Ref(), x.Candidate.CandidateID, x.Campaign, x.Result.Score, x.Result))
 	}
 	return out
 }

@@ -36,13 +36,37 @@ func (m *Mirror) skillNeed(floor float64, industries bool) float64 {
 	if industries {
 		ind = 1
 	}
-	return (floor-share*ind)/(1-share) - 1e-3
+	return (floor-share*ind)/(1-share) - roundingMargin
+}
+
+// Pruning constants of both rankings (MaxScore): the posting lists whose
+// bounds together stay below need/slackDivisor are not read and count as
+// slack; a counterpart whose bound plus the slack falls more than
+// boundMargin short of the need is not scored; roundingMargin covers the
+// rounding of announced scores, so pruning never drops a pair that the
+// exact score would keep.
+const (
+	slackDivisor   = 10
+	boundMargin    = 1e-4
+	roundingMargin = 1e-3
+)
+
+// slack returns how many of the lists, ordered by increasing bound, can be
+// skipped, and the sum of their bounds.
+func slack(n int, bound func(i int) float64, need float64) (start int, rest float64) {
+	for i := 0; i < n; i++ {
+		if rest+bound(i) >= need/slackDivisor {
+			break
+		}
+		rest += bound(i)
+		start = i + 1
+	}
+	return start, rest
 }
 
 // bufferPools recycles per-query scratch space.
 type bufferPools struct {
 	acc   sync.Pool // *[]float32
-	seen  sync.Pool // *[]uint64
 	slots sync.Pool // *[]uint32
 }
 
@@ -65,17 +89,6 @@ func (b *bufferPools) getAcc(n int) *[]float32 {
 	}
 	if len(*p) < n {
 		*p = make([]float32, n+n/4)
-	}
-	return p
-}
-
-func (b *bufferPools) getSeen(n int) *[]uint64 {
-	p, _ := b.seen.Get().(*[]uint64)
-	if p == nil {
-		p = new([]uint64)
-	}
-	if w := n/64 + 1; len(*p) < w {
-		*p = make([]uint64, w+w/4)
 	}
 	return p
 }
@@ -149,7 +162,7 @@ func (m *Mirror) shared(a, b []uint32) []string {
 // up to a small part of the threshold are skipped and count as slack
 // (MaxScore). Only candidates whose sum can reach the threshold are scored
 // exactly.
-func (m *Mirror) RankCandidates(ctx context.Context, jf *matcher.JobFeatures, sel matcher.Selection) ([]matcher.RankedCandidate, error) {
+func (m *Mirror) RankCandidates(ctx context.Context, jf *matcher.JobFeatures, sel matcher.Selection) ([]matcher.Pick, error) {
 	if err := m.barrier(ctx); err != nil {
 		return nil, err
 	}
@@ -200,14 +213,7 @@ func (m *Mirror) RankCandidates(ctx context.Context, jf *matcher.JobFeatures, se
 	}
 	sort.SliceStable(subs, func(a, b int) bool { return subs[a].bound < subs[b].bound })
 	need := m.skillNeed(sel.Floor, len(q.inds) > 0)
-	rest, start := 0.0, 0
-	for i, st := range subs {
-		if rest+st.bound >= need/10 {
-			break
-		}
-		rest += st.bound
-		start = i + 1
-	}
+	start, rest := slack(len(subs), func(i int) float64 { return subs[i].bound }, need)
 	accP := m.buffer.getAcc(len(m.cands))
 	acc := *accP
 	touchedP := m.buffer.getSlots()
@@ -233,7 +239,7 @@ func (m *Mirror) RankCandidates(ctx context.Context, jf *matcher.JobFeatures, se
 	for _, slot := range touched {
 		bound := float64(acc[slot])
 		acc[slot] = 0
-		if bound+rest < need-1e-4 {
+		if bound+rest < need-boundMargin {
 			continue
 		}
 		c := &m.cands[slot]
@@ -259,7 +265,7 @@ func (m *Mirror) RankCandidates(ctx context.Context, jf *matcher.JobFeatures, se
 				anyReq = true
 			}
 		}
-		if !anyReq || (1-m.cfg.IndustryShare)*got/sum+m.cfg.IndustryShare*indMax < sel.Floor-1e-3 {
+		if !anyReq || m.cfg.Blend(got/sum, indMax) < sel.Floor-roundingMargin {
 			continue
 		}
 		if score, _, _ := m.finish(got, sum, anyReq, q.inds, c.inds); score > 0 && score >= sel.Floor {
@@ -270,10 +276,11 @@ func (m *Mirror) RankCandidates(ctx context.Context, jf *matcher.JobFeatures, se
 	m.buffer.slots.Put(touchedP)
 	m.buffer.acc.Put(accP)
 	picks, camps := sel.Select(items)
-	out := make([]matcher.RankedCandidate, len(picks))
+	out := make([]matcher.Pick, len(picks))
 	for i, p := range picks {
-		out[i] = matcher.RankedCandidate{Candidate: m.candFeatures(&m.cands[p.Index]), Result: matcher.Result{Score: p.Score}, Campaign: camps[i]}
+		out[i] = matcher.Pick{Job: jf, Candidate: m.candFeatures(&m.cands[p.Index]), Campaign: camps[i]}
 	}
+	m.explain(ep, out)
 	return out, nil
 }
 
@@ -284,7 +291,7 @@ func (m *Mirror) RankCandidates(ctx context.Context, jf *matcher.JobFeatures, se
 // small part of the threshold at most are skipped and count as slack
 // (MaxScore). Only jobs whose sum can reach the threshold are scored
 // exactly.
-func (m *Mirror) RankJobs(ctx context.Context, cf *matcher.CandidateFeatures, sel matcher.Selection) ([]matcher.RankedJob, error) {
+func (m *Mirror) RankJobs(ctx context.Context, cf *matcher.CandidateFeatures, sel matcher.Selection) ([]matcher.Pick, error) {
 	if err := m.barrier(ctx); err != nil {
 		return nil, err
 	}
@@ -331,14 +338,7 @@ func (m *Mirror) RankJobs(ctx context.Context, cf *matcher.CandidateFeatures, se
 		return lists[a].k < lists[b].k
 	})
 	need := m.skillNeed(sel.Floor, len(q.inds) > 0)
-	rest, start := 0.0, 0
-	for i, l := range lists {
-		if rest+l.bound >= need/10 {
-			break
-		}
-		rest += l.bound
-		start = i + 1
-	}
+	start, rest := slack(len(lists), func(i int) float64 { return lists[i].bound }, need)
 	inv := ep.invTotals(m)
 	accP := m.buffer.getAcc(len(m.jobs))
 	acc := *accP
@@ -367,7 +367,7 @@ func (m *Mirror) RankJobs(ctx context.Context, cf *matcher.CandidateFeatures, se
 	for _, slot := range touched {
 		share := float64(acc[slot])
 		acc[slot] = 0
-		if share+rest < need-1e-4 {
+		if share+rest < need-boundMargin {
 			continue
 		}
 		j := &m.jobs[slot]
@@ -387,7 +387,7 @@ func (m *Mirror) RankJobs(ctx context.Context, cf *matcher.CandidateFeatures, se
 				anyReq = true
 			}
 		}
-		if !anyReq || (1-m.cfg.IndustryShare)*got/total+m.cfg.IndustryShare*indMax < sel.Floor-1e-3 {
+		if !anyReq || m.cfg.Blend(got/total, indMax) < sel.Floor-roundingMargin {
 			continue
 		}
 		if score, _, _ := m.finish(got, total, anyReq, j.inds, q.inds); score > 0 && score >= sel.Floor {
@@ -398,10 +398,11 @@ func (m *Mirror) RankJobs(ctx context.Context, cf *matcher.CandidateFeatures, se
 	m.buffer.slots.Put(touchedP)
 	m.buffer.acc.Put(accP)
 	picks, camps := sel.Select(items)
-	out := make([]matcher.RankedJob, len(picks))
+	out := make([]matcher.Pick, len(picks))
 	for i, p := range picks {
-		out[i] = matcher.RankedJob{Job: m.jobs[p.Index].features, Result: matcher.Result{Score: p.Score}, Campaign: camps[i]}
+		out[i] = matcher.Pick{Job: m.jobs[p.Index].features, Candidate: cf, Campaign: camps[i]}
 	}
+	m.explain(ep, out)
 	return out, nil
 }
 
@@ -421,6 +422,13 @@ func (m *Mirror) cpuSlot(ctx context.Context) (func(), error) {
 func (m *Mirror) Weights(ctx context.Context, tokens []string) (matcher.Weights, error) {
 	ep := m.epoch.get()
 	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.weightsLocked(ep, tokens), nil
+}
+
+// weightsLocked returns ep's weights of tokens; the caller holds the read
+// lock.
+func (m *Mirror) weightsLocked(ep *epoch, tokens []string) matcher.Weights {
 	w := make(map[string]float64, len(tokens))
 	for _, t := range tokens {
 		id, ok := m.skills.lookup(t)
@@ -429,14 +437,24 @@ func (m *Mirror) Weights(ctx context.Context, tokens []string) (matcher.Weights,
 		}
 		w[t] = ep.weight(id)
 	}
-	m.mu.RUnlock()
 	zero := ep.fn(0, ep.n)
 	return func(tok string) float64 {
 		if v, ok := w[tok]; ok {
 			return v
 		}
 		return zero
-	}, nil
+	}
+}
+
+// explain fills in the explained result of each pick with the weights of
+// the epoch the ranking used: the exact score the fast path selected on,
+// with its explanation, computed once per pick. The caller holds the read
+// lock.
+func (m *Mirror) explain(ep *epoch, picks []matcher.Pick) {
+	for i := range picks {
+		p := &picks[i]
+		p.Result = m.scorer.ScoreExplained(p.Job, p.Candidate, m.weightsLocked(ep, p.Job.Skills()))
+	}
 }
 
 func (m *Mirror) factor(required bool) float64 {

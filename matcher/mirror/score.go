@@ -193,7 +193,6 @@ func (e *epochs) get() *epoch {
 // weights (used after a bulk load).
 func (e *epochs) invalidate() { e.cur.Store(nil) }
 
-func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 // query is the compact form of the job or candidate being ranked.
 type qjob struct {
@@ -255,7 +254,6 @@ func (m *Mirror) finish(got, total float64, anyReq bool, jInds, cInds []ind) (sc
 	if !anyReq || total == 0 {
 		return 0, 0, 0
 	}
-	skill = round4(got / total)
 	best := 0.0
 	for _, a := range jInds {
 		for _, b := range cInds {
@@ -264,8 +262,7 @@ func (m *Mirror) finish(got, total float64, anyReq bool, jInds, cInds []ind) (sc
 			}
 		}
 	}
-	industry = round4(best)
-	return round4((1-m.cfg.IndustryShare)*skill + m.cfg.IndustryShare*industry), skill, industry
+	return m.cfg.Combine(got, total, best)
 }
 
 // eligible is matcher.Eligible on compact forms.

@@ -1,0 +1,230 @@
+package matcher
+
+import (
+	"context"
+	"fmt"
+	"sort"
+)
+
+// side is what differs between the two sides of the matching relation when
+// an entity of one of them arrives: which campaigns it is in, how its
+// counterparts are ranked, how its ledger is read and how the counterparts
+// of its announced pairs are fetched again. Engine.match is written once
+// over it; a new pair of sides is a new pair of side types (docs/scoring.md,
+// "Adding a pair of sides").
+type side interface {
+	// campaigns lists the campaign tokens of the arriving entity.
+	campaigns() []string
+	// trigger is the trigger of the matches its arrival creates.
+	trigger() Trigger
+	// rank returns the counterparts the ranker selects for it.
+	rank(ctx context.Context, r Ranker, sel Selection) ([]Pick, error)
+	// ledger returns the pairs the entity has a ledger entry for, with the
+	// entries, plus those of picks, sorted by counterpart.
+	ledger(ctx context.Context, l Ledger, out Outcome, picks map[Pair]Pick) ([]Pair, []Entry, error)
+	// counterparts returns the current features of the pairs' other sides
+	// as picks without a result; a counterpart that is gone is nil.
+	counterparts(ctx context.Context, en Entities, pairs []Pair) ([]Pick, error)
+}
+
+// jobSide is an arriving job posting.
+type jobSide struct{ f *JobFeatures }
+
+func (s jobSide) campaigns() []string { return s.f.Campaigns }
+func (s jobSide) trigger() Trigger    { return TriggerJobPosted }
+
+func (s jobSide) rank(ctx context.Context, r Ranker, sel Selection) ([]Pick, error) {
+	return r.RankCandidates(ctx, s.f, sel)
+}
+
+func (s jobSide) ledger(ctx context.Context, l Ledger, _ Outcome, picks map[Pair]Pick) ([]Pair, []Entry, error) {
+	ref := s.f.Ref()
+	ids, err := l.JobPairs(ctx, ref)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read pairs of job %s: %w", ref, err)
+	}
+	for p := range picks {
+		ids = append(ids, p.CandidateID)
+	}
+	ids = dedupe(ids)
+	sort.Strings(ids)
+	pairs := make([]Pair, len(ids))
+	for i, id := range ids {
+		pairs[i] = Pair{Job: ref, CandidateID: id}
+	}
+	entries, err := l.Entries(ctx, pairs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read ledger of job %s: %w", ref, err)
+	}
+	return pairs, entries, nil
+}
+
+func (s jobSide) counterparts(ctx context.Context, en Entities, pairs []Pair) ([]Pick, error) {
+	ids := make([]string, len(pairs))
+	for i, p := range pairs {
+		ids[i] = p.CandidateID
+	}
+	cands, err := en.Candidates(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read candidates of job %s: %w", s.f.Ref(), err)
+	}
+	out := make([]Pick, len(pairs))
+	for i, c := range cands {
+		if c != nil { // nil: withdrawn; the withdrawal retracts the match
+			out[i] = Pick{Job: s.f, Candidate: c}
+		}
+	}
+	return out, nil
+}
+
+// candidateSide is an arriving candidate profile.
+type candidateSide struct{ f *CandidateFeatures }
+
+func (s candidateSide) campaigns() []string { return s.f.Campaigns }
+func (s candidateSide) trigger() Trigger    { return TriggerCandidateRegistered }
+
+func (s candidateSide) rank(ctx context.Context, r Ranker, sel Selection) ([]Pick, error) {
+	return r.RankJobs(ctx, s.f, sel)
+}
+
+func (s candidateSide) ledger(ctx context.Context, l Ledger, out Outcome, picks map[Pair]Pick) ([]Pair, []Entry, error) {
+	// A first registration has no ledger of its own yet: entries another
+	// handler is claiming for it meanwhile are that handler's to finish.
+	var ledger map[JobRef]Entry
+	if out != Applied || s.f.Rev != 1 {
+		var err error
+		if ledger, err = l.CandidateEntries(ctx, s.f.CandidateID); err != nil {
+			return nil, nil, fmt.Errorf("read ledger of candidate %s: %w", s.f.CandidateID, err)
+		}
+	}
+	var refs []JobRef
+	for ref := range ledger {
+		refs = append(refs, ref)
+	}
+	for p := range picks {
+		if _, ok := ledger[p.Job]; !ok {
+			refs = append(refs, p.Job)
+		}
+	}
+	sort.Slice(refs, func(a, b int) bool { return refs[a].String() < refs[b].String() })
+	pairs := make([]Pair, len(refs))
+	entries := make([]Entry, len(refs))
+	for i, ref := range refs {
+		pairs[i] = Pair{Job: ref, CandidateID: s.f.CandidateID}
+		entries[i] = ledger[ref]
+	}
+	return pairs, entries, nil
+}
+
+func (s candidateSide) counterparts(ctx context.Context, en Entities, pairs []Pair) ([]Pick, error) {
+	refs := make([]JobRef, len(pairs))
+	for i, p := range pairs {
+		refs[i] = p.Job
+	}
+	jobs, err := en.Jobs(ctx, refs)
+	if err != nil {
+		return nil, fmt.Errorf("read jobs of candidate %s: %w", s.f.CandidateID, err)
+	}
+	out := make([]Pick, len(pairs))
+	for i, j := range jobs {
+		if j != nil { // nil: closed; the close retracts the match
+			out[i] = Pick{Job: j, Candidate: s.f}
+		}
+	}
+	return out, nil
+}
+
+// match handles a stored entity of either side: it ranks the other side,
+// announces the top matches of each live campaign, keeps the announced
+// pairs that still qualify and retracts the rest, then settles the
+// decisions that relied on other shards.
+func (e *Engine) match(ctx context.Context, s side, out Outcome, ef *Effect) error {
+	camps, err := e.campaigns(ctx, s.campaigns(), false)
+	if err != nil {
+		return err
+	}
+	ranked, err := s.rank(ctx, e.ranker, e.selection(s.campaigns(), camps))
+	if err != nil {
+		return err
+	}
+	picks := make(map[Pair]Pick, len(ranked))
+	for _, pk := range ranked {
+		picks[pk.Pair()] = pk
+	}
+	pairs, entries, err := s.ledger(ctx, e.ledger, out, picks)
+	if err != nil {
+		return err
+	}
+	if err := e.finishPending(ctx, pairs, entries); err != nil {
+		return err
+	}
+	revs := map[JobRef]int64{}
+	var pl plan
+	var kept, recheck []Pair
+	var recheckEntries []Entry
+	now := e.cfg.Now()
+	for i, p := range pairs {
+		en := entries[i]
+		pk, picked := picks[p]
+		switch en.State {
+		case EntryNone:
+			if min, _ := e.policy(camps[pk.Campaign]); picked && pk.Result.Score >= min {
+				e.create(&pl, p, pk.Campaign, e.newMatch(p, pk.Campaign, pk.Job, pk.Result, s.trigger()), pk.Candidate.Rev)
+				revs[p.Job] = pk.Job.Rev
+			}
+		case EntryActive:
+			switch {
+			case ended(en, camps, now):
+				e.retract(&pl, p, en, bareMatch(p, en, TriggerCampaignClosed), 0)
+			case picked:
+				kept = append(kept, p)
+				revs[p.Job] = pk.Job.Rev
+			default:
+				recheck, recheckEntries = append(recheck, p), append(recheckEntries, en)
+			}
+		}
+	}
+	if len(recheck) > 0 {
+		others, err := s.counterparts(ctx, e.entities, recheck)
+		if err != nil {
+			return err
+		}
+		for i, p := range recheck {
+			if others[i].Job == nil {
+				continue // the other side is gone: its own event retracts the match
+			}
+			j, c, en := others[i].Job, others[i].Candidate, recheckEntries[i]
+			revs[p.Job] = j.Rev
+			r, ok, err := e.requalify(ctx, j, c, en.Campaign, camps)
+			if err != nil {
+				return err
+			}
+			if ok {
+				kept = append(kept, p)
+				continue
+			}
+			e.retract(&pl, p, en, e.newMatch(p, en.Campaign, j, r, TriggerRescored), c.Rev)
+		}
+	}
+	created, retracted, err := e.commit(ctx, &pl)
+	if err != nil {
+		return err
+	}
+	ef.add(created, retracted)
+	for _, c := range created {
+		kept = append(kept, c.Pair)
+	}
+	return e.settle(ctx, kept, revs, s.campaigns(), ef)
+}
+
+// requalify scores an announced or held pair against current state with
+// the current weights and reports whether it still qualifies in campaign.
+func (e *Engine) requalify(ctx context.Context, j *JobFeatures, c *CandidateFeatures, campaign string, camps map[string]CampaignState) (Result, bool, error) {
+	w, err := e.ranker.Weights(ctx, j.Skills())
+	if err != nil {
+		return Result{}, false, err
+	}
+	r := e.scorer.ScoreExplained(j, c, w)
+	min, _ := e.policy(camps[campaign])
+	return r, qualifies(j, c, r.Score, min, e.cfg.Now()), nil
+}
