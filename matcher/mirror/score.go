@@ -193,7 +193,6 @@ func (e *epochs) get() *epoch {
 // weights (used after a bulk load).
 func (e *epochs) invalidate() { e.cur.Store(nil) }
 
-
 // query is the compact form of the job or candidate being ranked.
 type qjob struct {
 	skills []uint32
