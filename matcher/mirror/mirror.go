@@ -67,21 +67,17 @@ type Mirror struct {
 	cfg    matcher.ScoreConfig
 	now    func() time.Time
 
-	mu       sync.RWMutex
-	skills   skillIDs
-	inds     interner
-	camps    interner
-	cities   interner
-	jobs     []job
-	jobSlot  map[string]uint32
-	freeJob  []uint32
-	cands    []cand
-	candSlot map[string]uint32
-	freeCand []uint32
-	// postings by campaign<<32|skill: job slots (high bit set for a
-	// preferred skill) and candidate slots, sorted by slot.
-	jobPost  map[uint64][]uint32
-	candPost map[uint64][]uint32
+	mu     sync.RWMutex
+	skills skillIDs
+	inds   interner
+	camps  interner
+	cities interner
+	// The two sides of the relation, each in its own table and postings:
+	// job slots (high bit set for a preferred skill) and candidate slots.
+	jobs     table[job]
+	cands    table[cand]
+	jobPost  postings
+	candPost postings
 	df       []int32 // by skill id: active jobs and candidates holding it
 	nJobs    int64
 	nCands   int64
@@ -104,10 +100,10 @@ func New(s *matcher.Scorer) *Mirror {
 		tax:      s.Taxonomy(),
 		cfg:      s.Config(),
 		now:      time.Now,
-		jobSlot:  map[string]uint32{},
-		candSlot: map[string]uint32{},
-		jobPost:  map[uint64][]uint32{},
-		candPost: map[uint64][]uint32{},
+		jobs:     newTable[job](),
+		cands:    newTable[cand](),
+		jobPost:  postings{},
+		candPost: postings{},
 	}
 	m.slots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 	m.skills.init(m.tax)
@@ -133,13 +129,13 @@ func (m *Mirror) Rev(kind byte, id string) (int64, bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if kind == 'j' {
-		if s, ok := m.jobSlot[id]; ok {
-			return m.jobs[s].rev, true
+		if s, ok := m.jobs.slot[id]; ok {
+			return m.jobs.items[s].rev, true
 		}
 		return 0, false
 	}
-	if s, ok := m.candSlot[id]; ok {
-		return m.cands[s].rev, true
+	if s, ok := m.cands.slot[id]; ok {
+		return m.cands.items[s].rev, true
 	}
 	return 0, false
 }
@@ -150,11 +146,11 @@ func (m *Mirror) Rev(kind byte, id string) (int64, bool) {
 func (m *Mirror) Each(fn func(kind byte, id string, rev int64)) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	for ref, s := range m.jobSlot {
-		fn('j', ref, m.jobs[s].rev)
+	for ref, s := range m.jobs.slot {
+		fn('j', ref, m.jobs.items[s].rev)
 	}
-	for id, s := range m.candSlot {
-		fn('c', id, m.cands[s].rev)
+	for id, s := range m.cands.slot {
+		fn('c', id, m.cands.items[s].rev)
 	}
 }
 
@@ -182,78 +178,73 @@ func (m *Mirror) apply(ch Change) {
 		if ch.Job != nil {
 			ref = ch.Job.Ref().String()
 		}
-		slot, ok := m.jobSlot[ref]
-		if ok && m.jobs[slot].rev >= ch.Rev {
-			return
-		}
-		if ok {
-			m.unindexJob(slot)
-		}
-		if ch.Op != OpPut || ch.Job == nil {
-			if ok {
-				m.jobs[slot] = job{}
-				delete(m.jobSlot, ref)
-				m.freeJob = append(m.freeJob, slot)
-			}
-			return
-		}
-		if !ok {
-			slot = m.newJobSlot(ref)
-		}
-		m.jobs[slot] = m.compactJob(ch.Job, ch.Rev)
-		m.indexJob(slot)
+		applyTo(&m.jobs, ref, ch.Rev, ch.Op == OpPut && ch.Job != nil, func(j *job) int64 { return j.rev },
+			m.unindexJob, func() job { return m.compactJob(ch.Job, ch.Rev) }, m.indexJob)
 	case ch.Candidate != nil || ch.CandidateID != "":
 		id := ch.CandidateID
 		if ch.Candidate != nil {
 			id = ch.Candidate.CandidateID
 		}
-		slot, ok := m.candSlot[id]
-		if ok && m.cands[slot].rev >= ch.Rev {
-			return
-		}
+		applyTo(&m.cands, id, ch.Rev, ch.Op == OpPut && ch.Candidate != nil, func(c *cand) int64 { return c.rev },
+			m.unindexCand, func() cand { return m.compactCand(ch.Candidate, ch.Rev) }, m.indexCand)
+	}
+}
+
+// applyTo applies a change of revision rev to entity id of one side's
+// table: a put (build gives its compact form) or a removal. A change not
+// newer than the held revision is ignored.
+func applyTo[T any](t *table[T], id string, rev int64, put bool, revOf func(*T) int64, unindex func(uint32), build func() T, index func(uint32)) {
+	slot, ok := t.slot[id]
+	if ok && revOf(&t.items[slot]) >= rev {
+		return
+	}
+	if ok {
+		unindex(slot)
+	}
+	if !put {
 		if ok {
-			m.unindexCand(slot)
+			t.remove(id, slot)
 		}
-		if ch.Op != OpPut || ch.Candidate == nil {
-			if ok {
-				m.cands[slot] = cand{}
-				delete(m.candSlot, id)
-				m.freeCand = append(m.freeCand, slot)
-			}
-			return
-		}
-		if !ok {
-			slot = m.newCandSlot(id)
-		}
-		m.cands[slot] = m.compactCand(ch.Candidate, ch.Rev)
-		m.indexCand(slot)
+		return
 	}
+	if !ok {
+		slot = t.add(id)
+	}
+	t.items[slot] = build()
+	index(slot)
 }
 
-func (m *Mirror) newJobSlot(ref string) uint32 {
+// table holds the entities of one side in dense slots, keyed by id;
+// removed entities' slots are reused.
+type table[T any] struct {
+	items []T
+	slot  map[string]uint32
+	free  []uint32
+}
+
+func newTable[T any]() table[T] { return table[T]{slot: map[string]uint32{}} }
+
+// add gives id a slot holding a zero entity.
+func (t *table[T]) add(id string) uint32 {
 	var s uint32
-	if n := len(m.freeJob); n > 0 {
-		s = m.freeJob[n-1]
-		m.freeJob = m.freeJob[:n-1]
+	if n := len(t.free); n > 0 {
+		s = t.free[n-1]
+		t.free = t.free[:n-1]
 	} else {
-		s = uint32(len(m.jobs))
-		m.jobs = append(m.jobs, job{})
+		s = uint32(len(t.items))
+		var zero T
+		t.items = append(t.items, zero)
 	}
-	m.jobSlot[ref] = s
+	t.slot[id] = s
 	return s
 }
 
-func (m *Mirror) newCandSlot(id string) uint32 {
-	var s uint32
-	if n := len(m.freeCand); n > 0 {
-		s = m.freeCand[n-1]
-		m.freeCand = m.freeCand[:n-1]
-	} else {
-		s = uint32(len(m.cands))
-		m.cands = append(m.cands, cand{})
-	}
-	m.candSlot[id] = s
-	return s
+// remove frees id's slot.
+func (t *table[T]) remove(id string, slot uint32) {
+	var zero T
+	t.items[slot] = zero
+	delete(t.slot, id)
+	t.free = append(t.free, slot)
 }
 
 func (m *Mirror) compactJob(f *matcher.JobFeatures, rev int64) job {
@@ -320,76 +311,79 @@ func (m *Mirror) jobKeys(j *job) func(func(uint64)) {
 	}
 }
 
-func (m *Mirror) indexJob(slot uint32) {
-	j := &m.jobs[slot]
-	defer m.forget(slot, m.jobKeys(j))
-	for n, s := range j.skills {
-		v := slot
-		if n >= j.nReq {
-			v |= preferredBit
-		}
-		for _, c := range j.camps {
-			m.jobPost[key(c, s)] = insertSorted(m.jobPost[key(c, s)], v)
-		}
-		m.dfAdd(s, 1)
+// jobPosting is the posting value of a job's n-th skill: its slot, with
+// the preferred bit for a preferred skill.
+func jobPosting(j *job, slot uint32, n int) uint32 {
+	if n >= j.nReq {
+		return slot | preferredBit
 	}
+	return slot
+}
+
+func (m *Mirror) indexJob(slot uint32) {
+	j := &m.jobs.items[slot]
+	defer m.forget(slot, m.jobKeys(j))
+	m.index(m.jobPost, j.skills, j.camps, func(n int) uint32 { return jobPosting(j, slot, n) }, 1)
 	m.nJobs++
 }
 
 func (m *Mirror) unindexJob(slot uint32) {
-	j := &m.jobs[slot]
+	j := &m.jobs.items[slot]
 	if !j.alive {
 		return
 	}
 	defer m.forget(slot, m.jobKeys(j))
-	for n, s := range j.skills {
-		v := slot
-		if n >= j.nReq {
-			v |= preferredBit
-		}
-		for _, c := range j.camps {
-			k := key(c, s)
-			if l := removeSorted(m.jobPost[k], v); len(l) == 0 {
-				delete(m.jobPost, k)
-			} else {
-				m.jobPost[k] = l
-			}
-		}
-		m.dfAdd(s, -1)
-	}
+	m.index(m.jobPost, j.skills, j.camps, func(n int) uint32 { return jobPosting(j, slot, n) }, -1)
 	m.nJobs--
 	j.alive = false
 }
 
 func (m *Mirror) indexCand(slot uint32) {
-	c := &m.cands[slot]
-	for _, s := range c.skills {
-		for _, cp := range c.camps {
-			m.candPost[key(cp, s)] = insertSorted(m.candPost[key(cp, s)], slot)
-		}
-		m.dfAdd(s, 1)
-	}
+	c := &m.cands.items[slot]
+	m.index(m.candPost, c.skills, c.camps, func(int) uint32 { return slot }, 1)
 	m.nCands++
 }
 
 func (m *Mirror) unindexCand(slot uint32) {
-	c := &m.cands[slot]
+	c := &m.cands.items[slot]
 	if !c.alive {
 		return
 	}
-	for _, s := range c.skills {
-		for _, cp := range c.camps {
-			k := key(cp, s)
-			if l := removeSorted(m.candPost[k], slot); len(l) == 0 {
-				delete(m.candPost, k)
-			} else {
-				m.candPost[k] = l
-			}
-		}
-		m.dfAdd(s, -1)
-	}
+	m.index(m.candPost, c.skills, c.camps, func(int) uint32 { return slot }, -1)
 	m.nCands--
 	c.alive = false
+}
+
+// index adds (d = 1) or removes (d = -1) the postings of one entity in
+// every campaign it is in, value(n) being the posting of its n-th skill,
+// and counts its skills in the document frequencies.
+func (m *Mirror) index(post postings, skills, camps []uint32, value func(n int) uint32, d int32) {
+	for n, s := range skills {
+		v := value(n)
+		for _, c := range camps {
+			if d > 0 {
+				post.add(key(c, s), v)
+			} else {
+				post.remove(key(c, s), v)
+			}
+		}
+		m.dfAdd(s, d)
+	}
+}
+
+// postings maps campaign<<32|skill to the slots of the entities holding the
+// skill in the campaign, sorted by slot (compared without the preferred
+// bit).
+type postings map[uint64][]uint32
+
+func (p postings) add(k uint64, v uint32) { p[k] = insertSorted(p[k], v) }
+
+func (p postings) remove(k uint64, v uint32) {
+	if l := removeSorted(p[k], v); len(l) == 0 {
+		delete(p, k)
+	} else {
+		p[k] = l
+	}
 }
 
 func (m *Mirror) dfAdd(s uint32, d int32) {

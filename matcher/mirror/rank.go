@@ -214,7 +214,7 @@ func (m *Mirror) RankCandidates(ctx context.Context, jf *matcher.JobFeatures, se
 	sort.SliceStable(subs, func(a, b int) bool { return subs[a].bound < subs[b].bound })
 	need := m.skillNeed(sel.Floor, len(q.inds) > 0)
 	start, rest := slack(len(subs), func(i int) float64 { return subs[i].bound }, need)
-	accP := m.buffer.getAcc(len(m.cands))
+	accP := m.buffer.getAcc(len(m.cands.items))
 	acc := *accP
 	touchedP := m.buffer.getSlots()
 	touched := (*touchedP)[:0]
@@ -242,7 +242,7 @@ func (m *Mirror) RankCandidates(ctx context.Context, jf *matcher.JobFeatures, se
 		if bound+rest < need-boundMargin {
 			continue
 		}
-		c := &m.cands[slot]
+		c := &m.cands.items[slot]
 		if !eligible(&q, &c.qcand, now) {
 			continue
 		}
@@ -278,7 +278,7 @@ func (m *Mirror) RankCandidates(ctx context.Context, jf *matcher.JobFeatures, se
 	picks, camps := sel.Select(items)
 	out := make([]matcher.Pick, len(picks))
 	for i, p := range picks {
-		out[i] = matcher.Pick{Job: jf, Candidate: m.candFeatures(&m.cands[p.Index]), Campaign: camps[i]}
+		out[i] = matcher.Pick{Job: jf, Candidate: m.candFeatures(&m.cands.items[p.Index]), Campaign: camps[i]}
 	}
 	m.explain(ep, out)
 	return out, nil
@@ -340,7 +340,7 @@ func (m *Mirror) RankJobs(ctx context.Context, cf *matcher.CandidateFeatures, se
 	need := m.skillNeed(sel.Floor, len(q.inds) > 0)
 	start, rest := slack(len(lists), func(i int) float64 { return lists[i].bound }, need)
 	inv := ep.invTotals(m)
-	accP := m.buffer.getAcc(len(m.jobs))
+	accP := m.buffer.getAcc(len(m.jobs.items))
 	acc := *accP
 	touchedP := m.buffer.getSlots()
 	touched := (*touchedP)[:0]
@@ -370,7 +370,7 @@ func (m *Mirror) RankJobs(ctx context.Context, cf *matcher.CandidateFeatures, se
 		if share+rest < need-boundMargin {
 			continue
 		}
-		j := &m.jobs[slot]
+		j := &m.jobs.items[slot]
 		if !eligible(&j.qjob, &q, now) {
 			continue
 		}
@@ -400,7 +400,7 @@ func (m *Mirror) RankJobs(ctx context.Context, cf *matcher.CandidateFeatures, se
 	picks, camps := sel.Select(items)
 	out := make([]matcher.Pick, len(picks))
 	for i, p := range picks {
-		out[i] = matcher.Pick{Job: m.jobs[p.Index].features, Candidate: cf, Campaign: camps[i]}
+		out[i] = matcher.Pick{Job: m.jobs.items[p.Index].features, Candidate: cf, Campaign: camps[i]}
 	}
 	m.explain(ep, out)
 	return out, nil

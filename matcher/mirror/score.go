@@ -122,9 +122,9 @@ type epoch struct {
 // first use. The caller holds the mirror's read lock.
 func (ep *epoch) invTotals(m *Mirror) []float32 {
 	ep.invOnce.Do(func() {
-		inv := make([]float32, len(m.jobs))
-		for slot := range m.jobs {
-			if !m.jobs[slot].alive {
+		inv := make([]float32, len(m.jobs.items))
+		for slot := range m.jobs.items {
+			if !m.jobs.items[slot].alive {
 				continue
 			}
 			if t := m.jobTotal(ep, uint32(slot)); t > 0 {
@@ -183,7 +183,7 @@ func (e *epochs) get() *epoch {
 	e.m.mu.RUnlock()
 	ep := &epoch{at: now, n: n, w: w, fn: e.m.scorer.Weight}
 	e.m.mu.RLock()
-	ep.wj = make([]atomic.Uint64, len(e.m.jobs))
+	ep.wj = make([]atomic.Uint64, len(e.m.jobs.items))
 	e.m.mu.RUnlock()
 	e.cur.Store(ep)
 	return ep
@@ -283,7 +283,7 @@ func (m *Mirror) jobTotal(ep *epoch, slot uint32) float64 {
 			return math.Float64frombits(b)
 		}
 	}
-	j := &m.jobs[slot]
+	j := &m.jobs.items[slot]
 	total := 0.0
 	for n, s := range j.skills {
 		total += m.factor(n < j.nReq) * ep.weight(s)
