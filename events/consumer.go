@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/talentmatch/talentmatch/matcher"
@@ -92,17 +90,6 @@ func (c *ConsumerConfig) Validate() error {
 	return nil
 }
 
-func (c *ConsumerConfig) backoff(delivered uint64) time.Duration {
-	i := int(delivered) - 1
-	if i < 0 {
-		i = 0
-	}
-	if i >= len(c.BackOff) {
-		i = len(c.BackOff) - 1
-	}
-	return c.BackOff[i]
-}
-
 // Handler applies one decoded inbound event. An error for which
 // matcher.Permanent is true sends the event to the dead-letter stream;
 // other errors are retried with back-off.
@@ -122,6 +109,8 @@ type Consumer struct {
 	m    *Metrics
 	cfg  ConsumerConfig
 	log  *slog.Logger
+
+	step Step
 
 	mu      sync.Mutex
 	running bool
@@ -154,7 +143,20 @@ func NewConsumer(ctx context.Context, js jetstream.JetStream, dec *Decoder, h Ha
 	if err != nil {
 		return nil, fmt.Errorf("create or update consumer %s: %w", cfg.Durable, err)
 	}
-	return &Consumer{js: js, cons: cons, dec: dec, h: h, m: m, cfg: cfg, log: cfg.Logger}, nil
+	c := &Consumer{js: js, cons: cons, dec: dec, h: h, m: m, cfg: cfg, log: cfg.Logger}
+	c.step = Chain(Handle(h),
+		Measure(m),
+		Acknowledge(c.log),
+		Retry(Backoff(cfg.BackOff), c.log),
+		DeadLetter(js, m, cfg.MaxDeliver, c.log),
+		Decode(dec),
+		Deadline(cfg.HandleTimeout, cfg.CampaignTimeout),
+		// A handler that runs longer than half the ack wait tells the
+		// server it is still at work, so that it is not redelivered.
+		Heartbeat(cfg.AckWait/2),
+		Recover(c.log),
+	)
+	return c, nil
 }
 
 // Info returns the durable consumer's state on the server: pending and
@@ -229,132 +231,18 @@ func workerOf(subject string, n int) int {
 	return int(h.Sum32() % uint32(n))
 }
 
+// process runs one message through the stages.
 func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
 	defer c.m.InFlight.Dec()
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.HandleTimeout)
-	defer cancel()
+	d := &Delivery{Msg: msg, Start: time.Now()}
 	meta, err := msg.Metadata()
 	if err != nil {
 		c.log.Error("message without JetStream metadata", "subject", msg.Subject(), "error", err)
 		_ = msg.Term()
 		return
 	}
-	in, err := c.dec.Decode(msg.Subject(), msg.Data())
-	if err != nil {
-		re, _ := AsReject(err)
-		c.deadLetter(ctx, msg, meta, re, "unknown")
-		return
-	}
-	typ := in.Envelope.Type
-	if typ == TypeCampaignOpened || typ == TypeCampaignClosed {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), c.cfg.CampaignTimeout)
-		defer cancel()
-	}
-	// A handler that runs longer than half the ack wait tells the server
-	// it is still at work, so that the event is not redelivered meanwhile.
-	stopBeat := heartbeat(msg, c.cfg.AckWait/2)
-	ef, err := c.handle(ctx, in)
-	stopBeat()
-	switch {
-	case err == nil:
-		// A plain ack: were it lost, the redelivered event would find its
-		// effects done (versions, ledger, message ids), so nothing is
-		// announced twice; waiting for the server's confirmation would
-		// cost a round trip per event.
-		if aerr := msg.Ack(); aerr != nil {
-			// Redelivered later; handling is idempotent.
-			c.log.Warn("ack failed; the event will be redelivered", "subject", msg.Subject(), "event_id", in.Envelope.ID, "error", aerr)
-			return
-		}
-		c.m.EventsTotal.WithLabelValues(typ, ef.Outcome.String()).Inc()
-		if in.Feedback != nil && ef.Outcome == matcher.Applied {
-			c.m.Feedback.WithLabelValues(string(in.Feedback.Feedback)).Inc()
-		}
-		c.m.EventDuration.WithLabelValues(typ).Observe(time.Since(start).Seconds())
-		c.log.Debug("event handled", "type", typ, "event_id", in.Envelope.ID, "outcome", ef.Outcome.String(),
-			"created", ef.Created, "retracted", ef.Retracted, "seconds", time.Since(start).Seconds())
-	case matcher.Permanent(err):
-		c.deadLetter(ctx, msg, meta, &RejectError{Reason: ReasonInvalid, Msg: err.Error()}, typ)
-	case meta.NumDelivered >= uint64(c.cfg.MaxDeliver):
-		c.deadLetter(ctx, msg, meta, &RejectError{Reason: ReasonMaxDeliver,
-			Msg: fmt.Sprintf("gave up after %d attempts; last error: %v", meta.NumDelivered, err)}, typ)
-	default:
-		delay := c.cfg.backoff(meta.NumDelivered)
-		c.log.Warn("event failed; retrying", "type", typ, "event_id", in.Envelope.ID, "attempt", meta.NumDelivered,
-			"retry_in", delay.String(), "error", err)
-		c.m.EventsTotal.WithLabelValues(typ, OutcomeRetried).Inc()
-		if nerr := msg.NakWithDelay(delay); nerr != nil {
-			c.log.Warn("nak failed; the event will be redelivered after the ack wait", "error", nerr)
-		}
-	}
-}
-
-// heartbeat calls msg.InProgress every interval until stopped. Most
-// events finish long before the first beat, so it costs one timer.
-func heartbeat(msg jetstream.Msg, every time.Duration) (stop func()) {
-	if every <= 0 {
-		return func() {}
-	}
-	var mu sync.Mutex
-	stopped := false
-	var t *time.Timer
-	mu.Lock() // t is set before the first beat reads it
-	defer mu.Unlock()
-	t = time.AfterFunc(every, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if stopped {
-			return
-		}
-		_ = msg.InProgress()
-		t.Reset(every)
-	})
-	return func() {
-		mu.Lock()
-		stopped = true
-		mu.Unlock()
-		t.Stop()
-	}
-}
-
-// handle calls the handler, turning a panic into a retryable error.
-func (c *Consumer) handle(ctx context.Context, in *Inbound) (ef matcher.Effect, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			c.log.Error("handler panicked", "type", in.Envelope.Type, "event_id", in.Envelope.ID, "panic", r)
-			err = fmt.Errorf("handler panicked: %v", r)
-		}
-	}()
-	return c.h.Handle(ctx, in)
-}
-
-// deadLetter publishes the original message to talent.dlq.<reason> and
-// terminates it. If the dead letter cannot be stored the message is
-// redelivered instead, so nothing is lost.
-func (c *Consumer) deadLetter(ctx context.Context, msg jetstream.Msg, meta *jetstream.MsgMetadata, re *RejectError, typ string) {
-	dl := nats.NewMsg(DLQSubject(re.Reason))
-	dl.Data = msg.Data()
-	dl.Header.Set(HeaderError, re.Msg)
-	dl.Header.Set(HeaderOriginalSubject, msg.Subject())
-	dl.Header.Set(HeaderOriginalSequence, strconv.FormatUint(meta.Sequence.Stream, 10))
-	dl.Header.Set(HeaderDelivered, strconv.FormatUint(meta.NumDelivered, 10))
-	dl.Header.Set(HeaderMsgID, "dlq-"+strconv.FormatUint(meta.Sequence.Stream, 10))
-	if _, err := c.js.PublishMsg(ctx, dl); err != nil {
-		c.log.Error("dead letter not stored; the message will be redelivered", "subject", msg.Subject(), "reason", string(re.Reason), "error", err)
-		_ = msg.NakWithDelay(c.cfg.backoff(meta.NumDelivered))
-		return
-	}
-	if err := msg.TermWithReason(string(re.Reason)); err != nil {
-		c.log.Warn("term failed; the message may be dead-lettered again", "subject", msg.Subject(), "error", err)
-	}
-	c.m.DeadLetters.WithLabelValues(string(re.Reason)).Inc()
-	if !knownType(typ) {
-		typ = "unknown"
-	}
-	c.m.EventsTotal.WithLabelValues(typ, OutcomeDeadLettered).Inc()
-	c.log.Info("message dead-lettered", "subject", msg.Subject(), "reason", string(re.Reason), "error", re.Msg)
+	d.Meta = meta
+	_ = c.step(ctx, d) // every outcome is settled and counted by the stages
 }
 
 func knownType(t string) bool {

@@ -21,6 +21,8 @@ type Metrics struct {
 	DeadLetters      *prometheus.CounterVec
 	InFlight         prometheus.Gauge
 	Feedback         *prometheus.CounterVec
+	// Redeliveries counts messages delivered more than once.
+	Redeliveries prometheus.Counter
 	// Gauges sampled by the daemon.
 	ConsumerPending    prometheus.Gauge
 	ConsumerAckPending prometheus.Gauge
@@ -61,6 +63,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: "talentmatch", Name: "feedback_total",
 			Help: "Feedback events recorded (first of its kind for a pair), by kind: interested, declined, hired.",
 		}, []string{"kind"}),
+		Redeliveries: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "talentmatch", Name: "redeliveries_total",
+			Help: "Inbound messages received again after an earlier delivery (a retry, an expired ack wait or a lost ack).",
+		}),
 		ConsumerPending: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "talentmatch", Name: "consumer_pending_messages",
 			Help: "Inbound events in TALENT_IN not yet delivered to the matchd consumer (its lag).",
@@ -98,7 +104,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.DeadLetters.WithLabelValues(string(r))
 	}
 	if reg != nil {
-		reg.MustRegister(m.EventsTotal, m.EventDuration, m.MatchesPublished, m.DeadLetters, m.InFlight, m.Feedback,
+		reg.MustRegister(m.EventsTotal, m.EventDuration, m.MatchesPublished, m.DeadLetters, m.InFlight, m.Feedback, m.Redeliveries,
 			m.ConsumerPending, m.ConsumerAckPending, m.NATSConnected, m.RedisUp, m.MatchesHeld)
 	}
 	return m
