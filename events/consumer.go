@@ -104,8 +104,6 @@ type Handler interface {
 type Consumer struct {
 	js   jetstream.JetStream
 	cons jetstream.Consumer
-	dec  *Decoder
-	h    Handler
 	m    *Metrics
 	cfg  ConsumerConfig
 	log  *slog.Logger
@@ -143,7 +141,7 @@ func NewConsumer(ctx context.Context, js jetstream.JetStream, dec *Decoder, h Ha
 	if err != nil {
 		return nil, fmt.Errorf("create or update consumer %s: %w", cfg.Durable, err)
 	}
-	c := &Consumer{js: js, cons: cons, dec: dec, h: h, m: m, cfg: cfg, log: cfg.Logger}
+	c := &Consumer{js: js, cons: cons, m: m, cfg: cfg, log: cfg.Logger}
 	c.step = Chain(Handle(h),
 		Measure(m),
 		Acknowledge(c.log),
