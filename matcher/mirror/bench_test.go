@@ -44,14 +44,14 @@ func zipfWorld(nJobs, nCands int) (*mirror.Mirror, []*matcher.JobFeatures, []*ma
 		sk := draw(8)
 		j := &matcher.JobFeatures{CompanyID: "co", JobID: fmt.Sprint(i), Required: sk[:6], Preferred: sk[6:], Campaigns: []string{"open"}, Industries: []string{"nace-62.01"}}
 		jobs = append(jobs, j)
-		m.Apply(mirror.Change{Op: mirror.OpPut, Rev: 1, Job: j})
+		m.Apply(matcher.Change{Op: matcher.ChangePut, Rev: 1, Job: j})
 	}
 	var cands []*matcher.CandidateFeatures
 	for i := 0; i < nCands; i++ {
 		src := jobs[r.IntN(len(jobs))]
 		c := &matcher.CandidateFeatures{CandidateID: fmt.Sprint(i), Skills: append(append([]string(nil), src.Required[:5]...), draw(3)...), Campaigns: []string{"open"}}
 		cands = append(cands, c)
-		m.Apply(mirror.Change{Op: mirror.OpPut, Rev: 1, Candidate: c})
+		m.Apply(matcher.Change{Op: matcher.ChangePut, Rev: 1, Candidate: c})
 	}
 	return m, jobs, cands
 }
@@ -102,7 +102,7 @@ func BenchmarkApply(b *testing.B) {
 	for b.Loop() {
 		c := *cands[i%len(cands)]
 		c.CandidateID = fmt.Sprintf("n%d", i)
-		m.Apply(mirror.Change{Op: mirror.OpPut, Rev: 1, Candidate: &c})
+		m.Apply(matcher.Change{Op: matcher.ChangePut, Rev: 1, Candidate: &c})
 		i++
 	}
 }

@@ -21,27 +21,6 @@ import (
 	"github.com/talentmatch/talentmatch/matcher/taxonomy"
 )
 
-// Op is the kind of a change.
-type Op byte
-
-// Change operations.
-const (
-	OpPut    Op = 'p' // the entity was created or replaced (features given)
-	OpRemove Op = 'r' // the job closed or the candidate withdrew
-)
-
-// Change is one committed change of an entity, as the change log records it.
-type Change struct {
-	Op  Op
-	Rev int64
-	// Exactly one of Job and Candidate is set for OpPut; for OpRemove only
-	// the id field (JobRef or CandidateID) matters.
-	Job         *matcher.JobFeatures
-	Candidate   *matcher.CandidateFeatures
-	JobRef      string
-	CandidateID string
-}
-
 // job is a stored job: its compact form and the features it came from.
 type job struct {
 	ref   string
@@ -156,14 +135,14 @@ func (m *Mirror) Each(fn func(kind byte, id string, rev int64)) {
 
 // Apply applies a change. A change whose revision is not above the one
 // held for the entity is ignored, so replaying the log is harmless.
-func (m *Mirror) Apply(ch Change) {
+func (m *Mirror) Apply(ch matcher.Change) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.apply(ch)
 }
 
 // ApplyAll applies changes in order under one lock.
-func (m *Mirror) ApplyAll(chs []Change) {
+func (m *Mirror) ApplyAll(chs []matcher.Change) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, ch := range chs {
@@ -171,21 +150,21 @@ func (m *Mirror) ApplyAll(chs []Change) {
 	}
 }
 
-func (m *Mirror) apply(ch Change) {
+func (m *Mirror) apply(ch matcher.Change) {
 	switch {
 	case ch.Job != nil || ch.JobRef != "":
 		ref := ch.JobRef
 		if ch.Job != nil {
 			ref = ch.Job.Ref().String()
 		}
-		applyTo(&m.jobs, ref, ch.Rev, ch.Op == OpPut && ch.Job != nil, func(j *job) int64 { return j.rev },
+		applyTo(&m.jobs, ref, ch.Rev, ch.Op == matcher.ChangePut && ch.Job != nil, func(j *job) int64 { return j.rev },
 			m.unindexJob, func() job { return m.compactJob(ch.Job, ch.Rev) }, m.indexJob)
 	case ch.Candidate != nil || ch.CandidateID != "":
 		id := ch.CandidateID
 		if ch.Candidate != nil {
 			id = ch.Candidate.CandidateID
 		}
-		applyTo(&m.cands, id, ch.Rev, ch.Op == OpPut && ch.Candidate != nil, func(c *cand) int64 { return c.rev },
+		applyTo(&m.cands, id, ch.Rev, ch.Op == matcher.ChangePut && ch.Candidate != nil, func(c *cand) int64 { return c.rev },
 			m.unindexCand, func() cand { return m.compactCand(ch.Candidate, ch.Rev) }, m.indexCand)
 	}
 }

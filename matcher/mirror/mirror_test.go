@@ -82,10 +82,10 @@ func makeWorld(seed uint64, nJobs, nCands int) world {
 
 func (w world) load(m *mirror.Mirror) {
 	for _, j := range w.jobs {
-		m.Apply(mirror.Change{Op: mirror.OpPut, Rev: 1, Job: j})
+		m.Apply(matcher.Change{Op: matcher.ChangePut, Rev: 1, Job: j})
 	}
 	for _, c := range w.cands {
-		m.Apply(mirror.Change{Op: mirror.OpPut, Rev: 1, Candidate: c})
+		m.Apply(matcher.Change{Op: matcher.ChangePut, Rev: 1, Candidate: c})
 	}
 }
 
@@ -140,14 +140,14 @@ func TestRankingsEqualRedis(t *testing.T) {
 		if _, err := st.PutJob(ctx, &cp, v); err != nil {
 			t.Fatal(err)
 		}
-		m.Apply(mirror.Change{Op: mirror.OpPut, Rev: cp.Rev, Job: j})
+		m.Apply(matcher.Change{Op: matcher.ChangePut, Rev: cp.Rev, Job: j})
 	}
 	for _, c := range w.cands {
 		cp := *c
 		if _, err := st.PutCandidate(ctx, &cp, v); err != nil {
 			t.Fatal(err)
 		}
-		m.Apply(mirror.Change{Op: mirror.OpPut, Rev: cp.Rev, Candidate: c})
+		m.Apply(matcher.Change{Op: matcher.ChangePut, Rev: cp.Rev, Candidate: c})
 	}
 	redis := matcher.NewIndexRanker(st, s, time.Hour)
 	checked := 0
@@ -208,9 +208,9 @@ func TestApplyIsIdempotentAndOrdered(t *testing.T) {
 	m := mirror.New(matcher.NewScorer(taxonomy.Default(), matcher.ScoreConfig{}))
 	j := &matcher.JobFeatures{CompanyID: "co", JobID: "j", Required: []string{"go"}, Campaigns: []string{"open"}}
 	j2 := &matcher.JobFeatures{CompanyID: "co", JobID: "j", Required: []string{"python"}, Campaigns: []string{"open"}}
-	m.Apply(mirror.Change{Op: mirror.OpPut, Rev: 2, Job: j2})
-	m.Apply(mirror.Change{Op: mirror.OpPut, Rev: 1, Job: j}) // older: ignored
-	m.Apply(mirror.Change{Op: mirror.OpPut, Rev: 2, Job: j}) // replay of the same revision: ignored
+	m.Apply(matcher.Change{Op: matcher.ChangePut, Rev: 2, Job: j2})
+	m.Apply(matcher.Change{Op: matcher.ChangePut, Rev: 1, Job: j}) // older: ignored
+	m.Apply(matcher.Change{Op: matcher.ChangePut, Rev: 2, Job: j}) // replay of the same revision: ignored
 	if rev, ok := m.Rev('j', "co/j"); !ok || rev != 2 {
 		t.Fatalf("rev %d %v", rev, ok)
 	}
@@ -224,13 +224,13 @@ func TestApplyIsIdempotentAndOrdered(t *testing.T) {
 	if find("go") != 0 || find("python") != 1 {
 		t.Fatal("postings do not follow the newest revision")
 	}
-	m.Apply(mirror.Change{Op: mirror.OpRemove, Rev: 3, JobRef: "co/j"})
+	m.Apply(matcher.Change{Op: matcher.ChangeRemove, Rev: 3, JobRef: "co/j"})
 	if n, _ := m.Size(); n != 0 || find("python") != 0 {
 		t.Fatalf("after removal: %d jobs", n)
 	}
 	c := &matcher.CandidateFeatures{CandidateID: "c", Skills: []string{"go", "go"}, Campaigns: []string{"open"}}
-	m.Apply(mirror.Change{Op: mirror.OpPut, Rev: 1, Candidate: c})
-	m.Apply(mirror.Change{Op: mirror.OpRemove, Rev: 2, CandidateID: "c"})
+	m.Apply(matcher.Change{Op: matcher.ChangePut, Rev: 1, Candidate: c})
+	m.Apply(matcher.Change{Op: matcher.ChangeRemove, Rev: 2, CandidateID: "c"})
 	if _, ok := m.Rev('c', "c"); ok {
 		t.Fatal("a withdrawn candidate is still held")
 	}

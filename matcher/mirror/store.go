@@ -19,7 +19,7 @@ type Store struct {
 func (s Store) PutJob(ctx context.Context, f *matcher.JobFeatures, v matcher.Version) (matcher.Outcome, error) {
 	out, err := s.Store.PutJob(ctx, f, v)
 	if err == nil && out == matcher.Applied {
-		s.Mirror.Apply(Change{Op: OpPut, Rev: f.Rev, Job: f})
+		s.Mirror.Apply(matcher.Change{Op: matcher.ChangePut, Rev: f.Rev, Job: f})
 	}
 	return out, err
 }
@@ -28,7 +28,7 @@ func (s Store) PutJob(ctx context.Context, f *matcher.JobFeatures, v matcher.Ver
 func (s Store) PutCandidate(ctx context.Context, f *matcher.CandidateFeatures, v matcher.Version) (matcher.Outcome, error) {
 	out, err := s.Store.PutCandidate(ctx, f, v)
 	if err == nil && out == matcher.Applied {
-		s.Mirror.Apply(Change{Op: OpPut, Rev: f.Rev, Candidate: f})
+		s.Mirror.Apply(matcher.Change{Op: matcher.ChangePut, Rev: f.Rev, Candidate: f})
 	}
 	return out, err
 }

@@ -12,15 +12,30 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/talentmatch/talentmatch/matcher/mirror"
+	"github.com/talentmatch/talentmatch/matcher"
 )
+
+// Replica is what a Follower keeps in step with Redis: a replica's
+// in-memory copy of the index (matcher/mirror.Mirror implements it).
+type Replica interface {
+	// ApplyAll applies changes in order; a change not newer than the
+	// entity's held revision is ignored.
+	ApplyAll(changes []matcher.Change)
+	// Size returns the numbers of active jobs and candidates held.
+	Size() (jobs, candidates int64)
+	// Rev returns the revision held for a job (kind 'j') or candidate
+	// ('c') and whether the entity is held.
+	Rev(kind byte, id string) (int64, bool)
+	// Each calls fn for every entity held.
+	Each(fn func(kind byte, id string, rev int64))
+}
 
 // Follower keeps a replica's mirror in step with Redis: it loads every
 // shard's records, then follows the shards' change logs. It is the source
 // of the mirror's barrier (Sync).
 type Follower struct {
 	r   *Redis
-	m   *mirror.Mirror
+	m   Replica
 	log *slog.Logger
 
 	mu      sync.Mutex
@@ -50,7 +65,7 @@ func (a streamID) String() string { return fmt.Sprintf("%d-%d", a.ms, a.seq) }
 
 // NewFollower loads the mirror from Redis and returns a follower ready to
 // Run. Loading reads every record once.
-func (r *Redis) NewFollower(ctx context.Context, m *mirror.Mirror) (*Follower, error) {
+func (r *Redis) NewFollower(ctx context.Context, m Replica) (*Follower, error) {
 	f := &Follower{r: r, m: m, log: r.cfg.Logger, applied: make([]streamID, r.cfg.Shards),
 		ordinal: make([]int64, r.cfg.Shards), reload: make([]bool, r.cfg.Shards), reqs: make(chan chan error, 1024)}
 	f.cond = sync.NewCond(&f.mu)
@@ -129,10 +144,10 @@ func (f *Follower) load(ctx context.Context, sh int) error {
 			return unavailable("load shard", err)
 		}
 	}
-	var gone []mirror.Change
+	var gone []matcher.Change
 	f.m.Each(func(kind byte, id string, rev int64) {
 		if f.r.k.shard(id) == sh && !present[string(kind)+id] {
-			ch := mirror.Change{Op: mirror.OpRemove, Rev: rev + 1}
+			ch := matcher.Change{Op: matcher.ChangeRemove, Rev: rev + 1}
 			if kind == 'j' {
 				ch.JobRef = id
 			} else {
@@ -183,7 +198,7 @@ func (r *Redis) scan(ctx context.Context, pattern string, fn func([]string) erro
 // readChanges reads the records of keys (all of one kind) and turns each
 // into a put (an active record) or a removal (anything else). revs gives
 // the log's revision for ids whose record is gone.
-func (r *Redis) readChanges(ctx context.Context, kind string, keys []string, prefix string, revs map[string]int64) ([]mirror.Change, error) {
+func (r *Redis) readChanges(ctx context.Context, kind string, keys []string, prefix string, revs map[string]int64) ([]matcher.Change, error) {
 	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
 		for _, k := range keys {
 			p.HMGet(ctx, k, "r", "st", "f")
@@ -192,16 +207,16 @@ func (r *Redis) readChanges(ctx context.Context, kind string, keys []string, pre
 	if err != nil {
 		return nil, err
 	}
-	out := make([]mirror.Change, 0, len(keys))
+	out := make([]matcher.Change, 0, len(keys))
 	for i, c := range cmds {
 		id := strings.TrimPrefix(keys[i], prefix)
 		v := c.(*redis.SliceCmd).Val()
 		rev := toInt(v[0])
 		st, _ := v[1].(string)
 		body, _ := v[2].(string)
-		ch := mirror.Change{Op: mirror.OpRemove, Rev: max(rev, revs[id])}
+		ch := matcher.Change{Op: matcher.ChangeRemove, Rev: max(rev, revs[id])}
 		if st == "o" && body != "" {
-			ch.Op = mirror.OpPut
+			ch.Op = matcher.ChangePut
 			if kind == "j" {
 				jf, err := decodeJob(body)
 				if err != nil {
@@ -366,7 +381,7 @@ func (f *Follower) applyEntries(ctx context.Context, sh int, msgs []redis.XMessa
 	}
 	byKind := map[string][]string{}
 	revs := map[string]int64{}
-	var all []mirror.Change
+	var all []matcher.Change
 	for _, m := range msgs {
 		kind, _ := m.Values["k"].(string)
 		id, _ := m.Values["i"].(string)
@@ -382,7 +397,7 @@ func (f *Follower) applyEntries(ctx context.Context, sh int, msgs []redis.XMessa
 		case op == "r":
 			// A removal needs no record: apply it as it comes.
 			if ok {
-				ch := mirror.Change{Op: mirror.OpRemove, Rev: rev}
+				ch := matcher.Change{Op: matcher.ChangeRemove, Rev: rev}
 				if kind == "j" {
 					ch.JobRef = id
 				} else {
