@@ -3,6 +3,7 @@ package matcher
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -25,13 +26,17 @@ type side interface {
 	// counterparts returns the current features of the pairs' other sides
 	// as picks without a result; a counterpart that is gone is nil.
 	counterparts(ctx context.Context, en Entities, pairs []Pair) ([]Pick, error)
+	// decidedBy reports whether an entry was decided on the arriving
+	// entity's current revision.
+	decidedBy(b Basis) bool
 }
 
 // jobSide is an arriving job posting.
 type jobSide struct{ f *JobFeatures }
 
-func (s jobSide) campaigns() []string { return s.f.Campaigns }
-func (s jobSide) trigger() Trigger    { return TriggerJobPosted }
+func (s jobSide) campaigns() []string    { return s.f.Campaigns }
+func (s jobSide) decidedBy(b Basis) bool { return b.JobRev == s.f.Rev }
+func (s jobSide) trigger() Trigger       { return TriggerJobPosted }
 
 func (s jobSide) rank(ctx context.Context, r Ranker, sel Selection) ([]Pick, error) {
 	return r.RankCandidates(ctx, s.f, sel)
@@ -80,8 +85,9 @@ func (s jobSide) counterparts(ctx context.Context, en Entities, pairs []Pair) ([
 // candidateSide is an arriving candidate profile.
 type candidateSide struct{ f *CandidateFeatures }
 
-func (s candidateSide) campaigns() []string { return s.f.Campaigns }
-func (s candidateSide) trigger() Trigger    { return TriggerCandidateRegistered }
+func (s candidateSide) campaigns() []string    { return s.f.Campaigns }
+func (s candidateSide) decidedBy(b Basis) bool { return b.CandidateRev == s.f.Rev }
+func (s candidateSide) trigger() Trigger       { return TriggerCandidateRegistered }
 
 func (s candidateSide) rank(ctx context.Context, r Ranker, sel Selection) ([]Pick, error) {
 	return r.RankJobs(ctx, s.f, sel)
@@ -158,6 +164,13 @@ func (e *Engine) match(ctx context.Context, s side, out Outcome, ef *Effect) err
 	if err := e.finishPending(ctx, pairs, entries); err != nil {
 		return err
 	}
+	// Handling an event again (a redelivery, a republish) decides nothing
+	// new once its first attempt has: it only completes what that attempt
+	// claimed, above. Re-ranking now, under other rarity weights, would
+	// announce other matches than the first attempt did.
+	if out == Current && slices.ContainsFunc(entries, func(en Entry) bool { return en.State != EntryNone && s.decidedBy(en.Basis) }) {
+		return nil
+	}
 	revs := map[JobRef]int64{}
 	var pl plan
 	var kept, recheck []Pair
@@ -169,7 +182,7 @@ func (e *Engine) match(ctx context.Context, s side, out Outcome, ef *Effect) err
 		switch en.State {
 		case EntryNone:
 			if min, _ := e.policy(camps[pk.Campaign]); picked && pk.Result.Score >= min {
-				e.create(&pl, p, pk.Campaign, e.newMatch(p, pk.Campaign, pk.Job, pk.Result, s.trigger()), pk.Candidate.Rev)
+				e.create(&pl, p, pk.Campaign, e.newMatch(p, pk.Campaign, pk.Job, pk.Result, s.trigger()), pk.Job, pk.Candidate)
 				revs[p.Job] = pk.Job.Rev
 			}
 		case EntryActive:
@@ -195,7 +208,7 @@ func (e *Engine) match(ctx context.Context, s side, out Outcome, ef *Effect) err
 			}
 			j, c, en := others[i].Job, others[i].Candidate, recheckEntries[i]
 			revs[p.Job] = j.Rev
-			r, ok, err := e.requalify(ctx, j, c, en.Campaign, camps)
+			r, ok, err := e.requalify(ctx, j, c, en, camps)
 			if err != nil {
 				return err
 			}
@@ -217,14 +230,22 @@ func (e *Engine) match(ctx context.Context, s side, out Outcome, ef *Effect) err
 	return e.settle(ctx, kept, revs, s.campaigns(), ef)
 }
 
-// requalify scores an announced or held pair against current state with
-// the current weights and reports whether it still qualifies in campaign.
-func (e *Engine) requalify(ctx context.Context, j *JobFeatures, c *CandidateFeatures, campaign string, camps map[string]CampaignState) (Result, bool, error) {
+// requalify reports whether an announced or held pair still qualifies in
+// its entry's campaign, with the explained result a retraction carries.
+// While neither input changed since the match was decided (its basis), it
+// stands on its announced score: rarity weights moving with other arrivals
+// retract nothing (the contract's rescored is an update dropping the pair
+// below the threshold). Otherwise the pair is scored with current weights.
+func (e *Engine) requalify(ctx context.Context, j *JobFeatures, c *CandidateFeatures, en Entry, camps map[string]CampaignState) (Result, bool, error) {
+	min, _ := e.policy(camps[en.Campaign])
+	now := e.cfg.Now()
+	if en.Basis.Unchanged(j, c) && qualifies(j, c, en.Score, min, now) {
+		return Result{}, true, nil
+	}
 	w, err := e.ranker.Weights(ctx, j.Skills())
 	if err != nil {
 		return Result{}, false, err
 	}
 	r := e.scorer.ScoreExplained(j, c, w)
-	min, _ := e.policy(camps[campaign])
-	return r, qualifies(j, c, r.Score, min, e.cfg.Now()), nil
+	return r, qualifies(j, c, r.Score, min, now), nil
 }

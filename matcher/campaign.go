@@ -86,7 +86,7 @@ func (e *Engine) advanceCampaign(ctx context.Context, id string, ef *Effect) err
 			if j == nil {
 				continue // closed meanwhile
 			}
-			if err := e.match(ctx, jobSide{j}, Current, ef); err != nil {
+			if err := e.match(ctx, jobSide{j}, Applied, ef); err != nil {
 				return fmt.Errorf("match job %s of campaign %s: %w", j.Ref(), id, err)
 			}
 		}

@@ -249,10 +249,13 @@ type plan struct {
 	retracts []Claim
 }
 
-func (e *Engine) create(pl *plan, p Pair, campaign string, m Match, candRev int64) {
+// create plans the match of job j and candidate c, decided on their current
+// revisions.
+func (e *Engine) create(pl *plan, p Pair, campaign string, m Match, j *JobFeatures, c *CandidateFeatures) {
 	gen := e.cfg.Now().UnixMicro()
 	ev := &Outbound{ID: EventID(m.MatchID, gen, MatchCreated), Kind: MatchCreated, Time: e.cfg.Now().UTC(), Match: m}
-	pl.creates = append(pl.creates, Claim{Pair: p, Event: ev, Gen: gen, CandidateRev: candRev, Campaign: campaign, Score: m.Score})
+	pl.creates = append(pl.creates, Claim{Pair: p, Event: ev, Gen: gen, CandidateRev: c.Rev, Campaign: campaign, Score: m.Score,
+		Basis: Basis{JobRev: j.Rev, CandidateRev: c.Rev}})
 }
 
 func (e *Engine) retract(pl *plan, p Pair, en Entry, m Match, candRev int64) {

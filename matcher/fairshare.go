@@ -160,7 +160,7 @@ func (e *Engine) release(ctx context.Context, held []Held) error {
 			gone = append(gone, h) // it belongs to another campaign now
 			continue
 		}
-		r, ok, err := e.requalify(ctx, j, c, h.Campaign, camps)
+		r, ok, err := e.requalify(ctx, j, c, Entry{Campaign: h.Campaign}, camps)
 		if err != nil {
 			return err
 		}
@@ -168,7 +168,7 @@ func (e *Engine) release(ctx context.Context, held []Held) error {
 			gone = append(gone, h)
 			continue
 		}
-		e.create(&pl, h.Pair, h.Campaign, e.newMatch(h.Pair, h.Campaign, j, r, h.Trigger), c.Rev)
+		e.create(&pl, h.Pair, h.Campaign, e.newMatch(h.Pair, h.Campaign, j, r, h.Trigger), j, c)
 		pl.creates[len(pl.creates)-1].Held = true
 	}
 	if len(gone) > 0 {

@@ -113,7 +113,7 @@ func (e *Engine) redecide(ctx context.Context, pairs []Pair, entries []Entry, ca
 			e.retract(&pl, p, en, bareMatch(p, en, TriggerCampaignClosed), 0)
 		default:
 			revs[p.Job] = j.Rev
-			r, ok, err := e.requalify(ctx, j, c, en.Campaign, camps)
+			r, ok, err := e.requalify(ctx, j, c, en, camps)
 			if err != nil {
 				return nil, err
 			}

@@ -116,6 +116,22 @@ type Entry struct {
 	// Pending is the outbound event of a Creating or Retracting entry, so
 	// that whoever finds the claim can complete it.
 	Pending *Outbound
+	// Basis is the revisions of the job and the candidate the match was
+	// decided on (zero for entries written before it was recorded).
+	Basis Basis
+}
+
+// Basis names the versions of both inputs a match was decided on. While
+// neither input changes, the match stands on its announced score: handling
+// an event again, or rarity weights moving, decides nothing new.
+type Basis struct {
+	JobRev, CandidateRev int64
+}
+
+// Unchanged reports whether the pair's inputs are still those of the
+// decision.
+func (b Basis) Unchanged(j *JobFeatures, c *CandidateFeatures) bool {
+	return b.JobRev != 0 && b.JobRev == j.Rev && b.CandidateRev == c.Rev
 }
 
 // Outbound is one match event to publish. ID is deterministic (match id,
@@ -142,6 +158,8 @@ type Claim struct {
 	Score        float64
 	// Held marks a create released from the held matches.
 	Held bool
+	// Basis is the inputs a create was decided on, kept in the entry.
+	Basis Basis
 }
 
 // ClaimResult says whether a claim was taken.

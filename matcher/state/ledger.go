@@ -15,7 +15,8 @@ import (
 // The match ledger: one hash per candidate (in the candidate's shard, so
 // that a claim can check the candidate's revision atomically) mapping
 // "company/job" to an entry "S|gen|campaign|score|payload", and one set per
-// job (in the job's shard) of the candidates it has entries with.
+// job (in the job's shard) of the candidates it has entries with. The score
+// field may carry the decision's basis: "score@jobRev.candidateRev".
 
 func parseEntry(s string) (matcher.Entry, error) {
 	parts := strings.SplitN(s, "|", 5)
@@ -26,8 +27,13 @@ func parseEntry(s string) (matcher.Entry, error) {
 	if err != nil {
 		return matcher.Entry{}, fmt.Errorf("malformed ledger generation %q", parts[1])
 	}
-	score, _ := strconv.ParseFloat(parts[3], 64)
+	sc, basis, _ := strings.Cut(parts[3], "@")
+	score, _ := strconv.ParseFloat(sc, 64)
 	en := matcher.Entry{State: matcher.EntryState(parts[0][0]), Gen: gen, Campaign: parts[2], Score: score}
+	if jr, cr, ok := strings.Cut(basis, "."); ok {
+		en.Basis.JobRev, _ = strconv.ParseInt(jr, 10, 64)
+		en.Basis.CandidateRev, _ = strconv.ParseInt(cr, 10, 64)
+	}
 	if parts[4] != "" {
 		var ob matcher.Outbound
 		if err := json.Unmarshal([]byte(parts[4]), &ob); err != nil {
@@ -138,7 +144,7 @@ func (r *Redis) Claim(ctx context.Context, claims []matcher.Claim) ([]matcher.Cl
 				kind = "r"
 			}
 			claimScript.EvalSha(ctx, p, []string{r.k.ledger(c.Pair.CandidateID), r.k.candidate(c.Pair.CandidateID)},
-				c.Pair.Job.String(), kind, c.Gen, c.CandidateRev, c.Campaign, strconv.FormatFloat(c.Score, 'f', 4, 64), payloads[i])
+				c.Pair.Job.String(), kind, c.Gen, c.CandidateRev, c.Campaign, scoreField(c), payloads[i])
 		}
 	})
 	if err != nil {
@@ -158,6 +164,15 @@ func (r *Redis) Claim(ctx context.Context, claims []matcher.Claim) ([]matcher.Cl
 		}
 	}
 	return out, nil
+}
+
+// scoreField is a claim's score with the basis of a create.
+func scoreField(c matcher.Claim) string {
+	s := strconv.FormatFloat(c.Score, 'f', 4, 64)
+	if c.Basis.JobRev != 0 {
+		s += "@" + strconv.FormatInt(c.Basis.JobRev, 10) + "." + strconv.FormatInt(c.Basis.CandidateRev, 10)
+	}
+	return s
 }
 
 // Complete implements matcher.Ledger.
