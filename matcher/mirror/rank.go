@@ -70,6 +70,13 @@ type bufferPools struct {
 	slots sync.Pool // *[]uint32
 }
 
+// put returns a ranking's scratch buffers.
+func (b *bufferPools) put(touchedP *[]uint32, touched []uint32, accP *[]float32) {
+	*touchedP = touched[:0]
+	b.slots.Put(touchedP)
+	b.acc.Put(accP)
+}
+
 func (b *bufferPools) getSlots() *[]uint32 {
 	p, _ := b.slots.Get().(*[]uint32)
 	if p == nil {
@@ -256,32 +263,16 @@ func (m *Mirror) RankCandidates(ctx context.Context, jf *matcher.JobFeatures, se
 				}
 			}
 		}
-		var got, sum float64
-		anyReq := false
-		for n, wt := range wts {
-			sum += wt
-			got += wt * credits[n]
-			if credits[n] > 0 && n < q.nReq {
-				anyReq = true
-			}
-		}
-		if !anyReq || m.cfg.Blend(got/sum, indMax) < sel.Floor-roundingMargin {
-			continue
-		}
-		if score, _, _ := m.finish(got, sum, anyReq, q.inds, c.inds); score > 0 && score >= sel.Floor {
+		score, ok := m.exact(len(wts), q.nReq, func(n int) float64 { return wts[n] }, func(n int) float64 { return credits[n] },
+			indMax, sel.Floor, q.inds, c.inds)
+		if ok {
 			items = append(items, matcher.Scored{Key: c.id, Score: score, Shared: m.shared(q.camps, c.camps), Index: int(slot)})
 		}
 	}
-	*touchedP = touched[:0]
-	m.buffer.slots.Put(touchedP)
-	m.buffer.acc.Put(accP)
-	picks, camps := sel.Select(items)
-	out := make([]matcher.Pick, len(picks))
-	for i, p := range picks {
-		out[i] = matcher.Pick{Job: jf, Candidate: m.candFeatures(&m.cands.items[p.Index]), Campaign: camps[i]}
-	}
-	m.explain(ep, out)
-	return out, nil
+	m.buffer.put(touchedP, touched, accP)
+	return m.selectPicks(ep, sel, items, func(i int) matcher.Pick {
+		return matcher.Pick{Job: jf, Candidate: m.candFeatures(&m.cands.items[i])}
+	}), nil
 }
 
 // RankJobs implements matcher.Ranker. Each of the candidate's skills, and
@@ -376,34 +367,51 @@ func (m *Mirror) RankJobs(ctx context.Context, cf *matcher.CandidateFeatures, se
 		}
 		// The exact score: the candidate's best credit for each job skill,
 		// summed in the job's order with the epoch's weights, as Scorer does.
-		var got, total float64
-		anyReq := false
-		for n, s := range j.skills {
-			wt := m.factor(n < j.nReq) * ep.weight(s)
-			c := cred[s]
-			total += wt
-			got += wt * c
-			if c > 0 && n < j.nReq {
-				anyReq = true
-			}
-		}
-		if !anyReq || m.cfg.Blend(got/total, indMax) < sel.Floor-roundingMargin {
-			continue
-		}
-		if score, _, _ := m.finish(got, total, anyReq, j.inds, q.inds); score > 0 && score >= sel.Floor {
+		score, ok := m.exact(len(j.skills), j.nReq, func(n int) float64 { return m.factor(n < j.nReq) * ep.weight(j.skills[n]) },
+			func(n int) float64 { return cred[j.skills[n]] }, indMax, sel.Floor, j.inds, q.inds)
+		if ok {
 			items = append(items, matcher.Scored{Key: j.ref, Score: score, Shared: m.shared(j.camps, q.camps), Index: int(slot)})
 		}
 	}
-	*touchedP = touched[:0]
-	m.buffer.slots.Put(touchedP)
-	m.buffer.acc.Put(accP)
+	m.buffer.put(touchedP, touched, accP)
+	return m.selectPicks(ep, sel, items, func(i int) matcher.Pick {
+		return matcher.Pick{Job: m.jobs.items[i].features, Candidate: cf}
+	}), nil
+}
+
+// exact is the exact score of a pair, as matcher.Scorer computes it: the
+// job's n skills in order, each with its weight wt(i) and the credit(i) the
+// candidate earns, the first nReq required. ok is false when the pair
+// cannot reach floor.
+func (m *Mirror) exact(n, nReq int, wt, credit func(i int) float64, indMax, floor float64, jInds, cInds []ind) (score float64, ok bool) {
+	var got, total float64
+	anyReq := false
+	for i := 0; i < n; i++ {
+		w, c := wt(i), credit(i)
+		total += w
+		got += w * c
+		if c > 0 && i < nReq {
+			anyReq = true
+		}
+	}
+	if !anyReq || m.cfg.Blend(got/total, indMax) < floor-roundingMargin {
+		return 0, false
+	}
+	score, _, _ = m.finish(got, total, anyReq, jInds, cInds)
+	return score, score > 0 && score >= floor
+}
+
+// selectPicks selects among the scored counterparts and explains the picks;
+// pair builds the pick of a counterpart slot.
+func (m *Mirror) selectPicks(ep *epoch, sel matcher.Selection, items []matcher.Scored, pair func(slot int) matcher.Pick) []matcher.Pick {
 	picks, camps := sel.Select(items)
 	out := make([]matcher.Pick, len(picks))
 	for i, p := range picks {
-		out[i] = matcher.Pick{Job: m.jobs.items[p.Index].features, Candidate: cf, Campaign: camps[i]}
+		out[i] = pair(p.Index)
+		out[i].Campaign = camps[i]
 	}
 	m.explain(ep, out)
-	return out, nil
+	return out
 }
 
 // cpuSlot bounds how many rankings run at once: they are CPU work, and
