@@ -205,60 +205,48 @@ func (r *Redis) BulkLoad(ctx context.Context, jobs []*matcher.JobFeatures, cands
 
 // Jobs implements matcher.Entities and matcher.Index.
 func (r *Redis) Jobs(ctx context.Context, refs []matcher.JobRef) ([]*matcher.JobFeatures, error) {
-	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
-		for _, ref := range refs {
-			p.HMGet(ctx, r.k.job(ref.String()), "r", "st", "f")
-		}
-	})
-	if err != nil {
-		return nil, unavailable("read jobs", err)
+	keys := make([]string, len(refs))
+	for i, ref := range refs {
+		keys[i] = ref.String()
 	}
-	out := make([]*matcher.JobFeatures, len(refs))
-	for i, c := range cmds {
-		v := c.(*redis.SliceCmd).Val()
-		st, _ := v[1].(string)
-		f, _ := v[2].(string)
-		if st != "o" || f == "" {
-			continue
-		}
-		jf, err := decodeJob(f)
-		if err != nil {
-			r.corrupt(refs[i].String(), err)
-			continue
-		}
-		rev, _ := v[0].(string)
-		jf.Rev, _ = strconv.ParseInt(rev, 10, 64)
-		out[i] = jf
-	}
-	return out, nil
+	return readActive(ctx, r, "read jobs", keys, r.k.job, decodeJob, func(f *matcher.JobFeatures, rev int64) { f.Rev = rev })
 }
 
 // Candidates implements matcher.Entities and matcher.Index.
 func (r *Redis) Candidates(ctx context.Context, ids []string) ([]*matcher.CandidateFeatures, error) {
+	return readActive(ctx, r, "read candidates", ids, r.k.candidate, decodeCandidate, func(f *matcher.CandidateFeatures, rev int64) { f.Rev = rev })
+}
+
+// readActive reads the records of one side's entities in one pipeline and
+// decodes the active ones with their revisions; gone, closed and corrupt
+// records yield nil at their position.
+func readActive[F any](ctx context.Context, r *Redis, what string, ids []string, key func(string) string,
+	decode func(string) (*F, error), setRev func(*F, int64)) ([]*F, error) {
 	cmds, err := r.pipeline(ctx, func(p redis.Pipeliner) {
 		for _, id := range ids {
-			p.HMGet(ctx, r.k.candidate(id), "r", "st", "f")
+			p.HMGet(ctx, key(id), "r", "st", "f")
 		}
 	})
 	if err != nil {
-		return nil, unavailable("read candidates", err)
+		return nil, unavailable(what, err)
 	}
-	out := make([]*matcher.CandidateFeatures, len(ids))
+	out := make([]*F, len(ids))
 	for i, c := range cmds {
 		v := c.(*redis.SliceCmd).Val()
 		st, _ := v[1].(string)
-		f, _ := v[2].(string)
-		if st != "o" || f == "" {
+		body, _ := v[2].(string)
+		if st != "o" || body == "" {
 			continue
 		}
-		cf, err := decodeCandidate(f)
+		f, err := decode(body)
 		if err != nil {
 			r.corrupt(ids[i], err)
 			continue
 		}
 		rev, _ := v[0].(string)
-		cf.Rev, _ = strconv.ParseInt(rev, 10, 64)
-		out[i] = cf
+		n, _ := strconv.ParseInt(rev, 10, 64)
+		setRev(f, n)
+		out[i] = f
 	}
 	return out, nil
 }
