@@ -206,17 +206,10 @@ func (e *Engine) match(ctx context.Context, s side, out Outcome, ef *Effect) err
 			if others[i].Job == nil {
 				continue // the other side is gone: its own event retracts the match
 			}
-			j, c, en := others[i].Job, others[i].Candidate, recheckEntries[i]
-			revs[p.Job] = j.Rev
-			r, ok, err := e.requalify(ctx, j, c, en, camps)
-			if err != nil {
+			revs[p.Job] = others[i].Job.Rev
+			if kept, err = e.recheck(ctx, &pl, kept, p, others[i], recheckEntries[i], camps); err != nil {
 				return err
 			}
-			if ok {
-				kept = append(kept, p)
-				continue
-			}
-			e.retract(&pl, p, en, e.newMatch(p, en.Campaign, j, r, TriggerRescored), c.Rev)
 		}
 	}
 	created, retracted, err := e.commit(ctx, &pl)
@@ -228,6 +221,20 @@ func (e *Engine) match(ctx context.Context, s side, out Outcome, ef *Effect) err
 		kept = append(kept, c.Pair)
 	}
 	return e.settle(ctx, kept, revs, s.campaigns(), ef)
+}
+
+// recheck re-decides an announced pair against its current sides: it is
+// kept (appended to kept) or its retraction planned (trigger rescored).
+func (e *Engine) recheck(ctx context.Context, pl *plan, kept []Pair, p Pair, now Pick, en Entry, camps map[string]CampaignState) ([]Pair, error) {
+	r, ok, err := e.requalify(ctx, now.Job, now.Candidate, en, camps)
+	if err != nil {
+		return kept, err
+	}
+	if ok {
+		return append(kept, p), nil
+	}
+	e.retract(pl, p, en, e.newMatch(p, en.Campaign, now.Job, r, TriggerRescored), now.Candidate.Rev)
+	return kept, nil
 }
 
 // requalify reports whether an announced or held pair still qualifies in

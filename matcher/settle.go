@@ -113,15 +113,9 @@ func (e *Engine) redecide(ctx context.Context, pairs []Pair, entries []Entry, ca
 			e.retract(&pl, p, en, bareMatch(p, en, TriggerCampaignClosed), 0)
 		default:
 			revs[p.Job] = j.Rev
-			r, ok, err := e.requalify(ctx, j, c, en, camps)
-			if err != nil {
+			if kept, err = e.recheck(ctx, &pl, kept, p, Pick{Job: j, Candidate: c}, en, camps); err != nil {
 				return nil, err
 			}
-			if ok {
-				kept = append(kept, p)
-				continue
-			}
-			e.retract(&pl, p, en, e.newMatch(p, en.Campaign, j, r, TriggerRescored), c.Rev)
 		}
 	}
 	created, retracted, err := e.commit(ctx, &pl)
