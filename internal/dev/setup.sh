@@ -7,8 +7,9 @@
 #   test  the above, and for the test suite: redis-tools (redis-cli for the
 #         Redis Cluster tests), chromium and fonts-noto-cjk (the dashboard
 #         test), nats-server (the distribution's NATS, for the end-to-end
-#         test against it), nodejs and npm (the AsyncAPI parser, installed
-#         into internal/dev/asyncapi/node_modules), and the nats CLI at the
+#         test against it), jq and curl (the README's examples), nodejs and
+#         npm (the AsyncAPI parser, installed into
+#         internal/dev/asyncapi/node_modules), and the nats CLI at the
 #         version the README names (go install, for the README test).
 #
 # Debian packages are installed with apt-get when this runs as root;
@@ -62,6 +63,8 @@ if [ "$what" = test ]; then
 	want nats-server /usr/sbin/nats-server nats-server
 	want nodejs node
 	want npm npm
+	want jq jq
+	want curl curl
 fi
 
 if [ ${#pkgs[@]} -gt 0 ]; then
