@@ -35,7 +35,7 @@ var shellLangs = map[string]bool{"sh": true, "bash": true, "shell": true, "conso
 // block is a fenced code block of a Markdown file.
 type block struct {
 	file, lang, code, skip string
-	line               int
+	line                   int
 }
 
 func (b block) String() string { return fmt.Sprintf("%s:%d", b.file, b.line) }
