@@ -30,6 +30,7 @@ demo: setup
 
 ## test: the whole test suite (real redis-server children and embedded NATS; race detector on)
 test: setup vet
+	@echo "running the test suite (a first run compiles it first: several minutes without output)"
 	$(GO) test -race -count=1 -timeout 15m ./...
 
 ## chaos: the fault suite (real nats-server, redis-server and two matchd processes, killed, restarted and paused)
