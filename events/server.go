@@ -1,11 +1,15 @@
 package events
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // MinServerVersion is the oldest nats-server talentmatch works with.
@@ -19,12 +23,32 @@ import (
 // on Debian 12).
 const MinServerVersion = "2.9.0"
 
-// CheckServer returns an error saying which version it found, which one is
-// needed and why, when the server nc is connected to is older than
-// MinServerVersion: matchd exits with it instead of retrying a request that
-// the server cannot answer.
-func CheckServer(nc *nats.Conn) error {
-	return checkServerVersion(nc.ConnectedServerVersion(), nc.ConnectedUrlRedacted())
+// CheckServer returns an error saying what to change when the server nc is
+// connected to cannot serve talentmatch: older than MinServerVersion (the
+// error says which version it found, which one is needed and why), or
+// running without JetStream, for the server or for the connection's
+// account. matchd exits with it instead of retrying requests that cannot
+// succeed. Other failures of the JetStream probe, such as a cluster still
+// electing its leader, are not reported: setup retries them.
+func CheckServer(ctx context.Context, nc *nats.Conn) error {
+	url := nc.ConnectedUrlRedacted()
+	if err := checkServerVersion(nc.ConnectedServerVersion(), url); err != nil {
+		return err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	switch _, err := js.AccountInfo(ctx); {
+	case errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount):
+		return fmt.Errorf("the NATS server at %s has JetStream, but not for matchd's account: enable it in the account's configuration (jetstream: enabled, as deploy/nats/nats-server.conf does)", url)
+	case errors.Is(err, jetstream.ErrJetStreamNotEnabled):
+		return fmt.Errorf("the NATS server at %s (nats-server %s) runs without JetStream, which talentmatch needs: "+
+			"start it with -js (and -sd <dir> for its store) or give its configuration a jetstream block", url, nc.ConnectedServerVersion())
+	}
+	return nil
 }
 
 func checkServerVersion(found, url string) error {
