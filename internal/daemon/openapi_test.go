@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -103,6 +104,16 @@ func TestOpenAPI(t *testing.T) {
 		return body
 	}
 
+	// matchd serves the documents as they are in schemas/.
+	for _, name := range []string{"asyncapi.yaml", "openapi.yaml", "talentmatch.match.created.v1.schema.json"} {
+		want, err := os.ReadFile("../../schemas/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := check("/"+name, 200, true); !bytes.Equal(got, want) {
+			t.Errorf("/%s is not schemas/%s", name, name)
+		}
+	}
 	for _, c := range []struct {
 		path   string
 		status int
