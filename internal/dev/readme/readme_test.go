@@ -159,6 +159,21 @@ func TestREADME(t *testing.T) {
 	if _, err := exec.LookPath("jq"); err != nil {
 		t.Fatal("jq is not installed: run make test (internal/dev/setup.sh installs it)")
 	}
+	// The CLI setup.sh installs is the one the README tells readers to.
+	setup, err := os.ReadFile("../setup.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, version, _ := strings.Cut(string(setup), "\nNATSCLI_VERSION=")
+	version, _, _ = strings.Cut(version, "\n")
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if version == "" || !strings.Contains(string(readme), "go install github.com/nats-io/natscli/nats@"+version+"\n") {
+		t.Errorf("internal/dev/setup.sh installs the nats CLI %q; README.md must say go install github.com/nats-io/natscli/nats@%s", version, version)
+	}
+
 	var all []block
 	for _, f := range []string{"README.md", "deploy/README.md"} {
 		all = append(all, blocks(t, f)...)
