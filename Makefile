@@ -5,9 +5,14 @@ export PATH := $(PATH):/usr/local/go/bin
 
 TIER    ?= campaign
 
-.PHONY: all build run demo test chaos cluster-test bench bench-load bench-replicas vet fmt taxonomy clean
+.PHONY: all setup build run demo test chaos cluster-test bench bench-load bench-replicas vet fmt taxonomy clean
 
 all: build
+
+## setup: install what is missing (internal/dev/setup.sh: apt-get as root, else it prints the command); demo, test, chaos and cluster-test run it first
+SETUP_FOR ?= test
+setup:
+	@bash internal/dev/setup.sh $(SETUP_FOR)
 
 build:
 	$(GO) build -o bin/ ./cmd/...
@@ -17,19 +22,23 @@ run:
 	$(GO) run ./cmd/matchd
 
 ## demo: start matchd on its embedded defaults and play the bundled "Remain in Zhongguancun" campaign through it
-demo:
-	$(GO) run ./cmd/matchctl demo
+demo: SETUP_FOR = demo
+demo: setup
+	@echo "building matchctl (the first build compiles everything: about a minute)"
+	$(GO) build -o bin/ ./cmd/matchctl
+	bin/matchctl demo
 
 ## test: the whole test suite (real redis-server children and embedded NATS; race detector on)
-test: vet
+test: setup vet
+	@echo "running the test suite (a first run compiles it first: several minutes without output)"
 	$(GO) test -race -count=1 -timeout 15m ./...
 
 ## chaos: the fault suite (real nats-server, redis-server and two matchd processes, killed, restarted and paused)
-chaos:
+chaos: setup
 	$(GO) test -tags chaos -count=1 -timeout 10m -v -run 'TestChaos$$' ./internal/chaos/
 
 ## cluster-test: 3-master Redis Cluster, 3-node NATS cluster, 3 matchd; one of each killed during the workload
-cluster-test:
+cluster-test: setup
 	$(GO) test -tags chaos -count=1 -timeout 10m -v -run TestCluster ./internal/chaos/
 
 ## bench: Go benchmarks of normalisation, scoring and retrieval (with allocation counts)

@@ -20,8 +20,16 @@ import (
 	"golang.org/x/text/message"
 )
 
-//go:embed *.schema.json
+//go:embed *.schema.json asyncapi.yaml openapi.yaml
 var files embed.FS
+
+// AsyncAPI and OpenAPI are the file names of the contract in AsyncAPI 3.0
+// (channels, operations and messages; its payloads reference the schema
+// files) and of the HTTP query API in OpenAPI 3.1.
+const (
+	AsyncAPI = "asyncapi.yaml"
+	OpenAPI  = "openapi.yaml"
+)
 
 // Base is the URL under which the schemas are published; their $id is
 // Base + file name.
@@ -30,7 +38,7 @@ const Base = "https://schemas.talentmatch.dev/v1/"
 // Envelope is the file name of the CloudEvents envelope schema.
 const Envelope = "cloudevent.schema.json"
 
-// FS returns the schema files.
+// FS returns the schema files, asyncapi.yaml and openapi.yaml.
 func FS() fs.FS { return files }
 
 // Validator validates documents against the embedded schemas. It is safe

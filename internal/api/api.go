@@ -92,6 +92,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	sub, _ := fs.Sub(dashboardFS, "dashboard")
 	mux.Handle("GET /dashboard/", http.StripPrefix("/dashboard/", http.FileServerFS(sub)))
 	mux.Handle("GET /{$}", http.RedirectHandler("/dashboard/", http.StatusFound))
+	contractRoutes(mux)
 }
 
 // Error is the JSON body of a failed query.

@@ -117,6 +117,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 		return fmt.Errorf("connect to NATS at %s: %w (set NATS_URL, or leave it empty for an embedded server)", redactUserinfo(natsURL), err)
 	}
 	cleanups = append(cleanups, func() { _ = nc.Drain() })
+	if err := events.CheckServer(ctx, nc); err != nil {
+		return err
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return err

@@ -70,7 +70,7 @@ func start(t *testing.T, mod func(*Config)) *harness {
 			t.Errorf("matchd stopped with %v", err)
 		}
 	})
-	h.nc, h.js = testenv.Connect(t, ns.ClientURL())
+	h.nc, h.js = testenv.Connect(t, cfg.NATSURL)
 	h.rdb = redis.NewClient(&redis.Options{Addr: rs.Addr()})
 	t.Cleanup(func() { h.rdb.Close() })
 	h.matches = testenv.Watch(t, h.js, events.StreamMatches)
@@ -137,12 +137,18 @@ func cand(id string, skills, ind []string, camps ...string) matcher.Candidate {
 // publish exactly the same match events.
 func TestEndToEnd(t *testing.T) {
 	for _, ranker := range []string{"mirror", "redis"} {
-		t.Run(ranker, func(t *testing.T) { endToEnd(t, ranker) })
+		t.Run(ranker, func(t *testing.T) { endToEnd(t, func(c *Config) { c.Ranker = ranker }) })
 	}
+	// The NATS people have: the distribution's nats-server (2.9.10 on
+	// Debian 12), not only the embedded one of go.mod.
+	t.Run("distribution-nats-server", func(t *testing.T) {
+		url := testenv.NATSBinary(t)
+		endToEnd(t, func(c *Config) { c.NATSURL = url })
+	})
 }
 
-func endToEnd(t *testing.T, ranker string) {
-	h := start(t, func(c *Config) { c.Ranker = ranker })
+func endToEnd(t *testing.T, mod func(*Config)) {
+	h := start(t, mod)
 	const camp = "remain-zgc-2026"
 	h.do(t, events.TypeCampaignOpened, camp, 0, matcher.Campaign{CampaignID: camp, Name: "留进中关村", StartsAt: h.at(0), EndsAt: h.at(86400)})
 

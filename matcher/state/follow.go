@@ -70,9 +70,15 @@ func (r *Redis) NewFollower(ctx context.Context, m Replica) (*Follower, error) {
 		ordinal: make([]int64, r.cfg.Shards), reload: make([]bool, r.cfg.Shards), reqs: make(chan chan error, 1024)}
 	f.cond = sync.NewCond(&f.mu)
 	start := time.Now()
+	last := start
 	for sh := 0; sh < r.cfg.Shards; sh++ {
 		if err := f.load(ctx, sh); err != nil {
 			return nil, err
+		}
+		if time.Since(last) >= 5*time.Second { // progress on a long load
+			last = time.Now()
+			jobs, cands := m.Size()
+			f.log.Info("loading the mirror from Redis", "shards_loaded", sh+1, "shards", r.cfg.Shards, "jobs", jobs, "candidates", cands)
 		}
 	}
 	jobs, cands := m.Size()

@@ -71,6 +71,7 @@ type labelClaim struct {
 }
 
 func run(sharedDir, curatedDir, out string) error {
+	log.Printf("building the taxonomy from %s and %s", sharedDir, curatedDir)
 	skills, err := buildSkills(sharedDir, curatedDir)
 	if err != nil {
 		return err
