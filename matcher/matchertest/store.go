@@ -75,9 +75,11 @@ func candidateWindowKey(c string) string { return "qc:" + c }
 func jobWindowKey(campaign, ref string) string {
 	return "qj:" + campaign + ":" + ref
 }
-func skillIndexKey(kind, campaign, tok string) string    { return "i" + kind + ":" + campaign + ":" + tok }
-func industryIndexKey(kind, campaign, tok string) string { return "n" + kind + ":" + campaign + ":" + tok }
-func campaignMembersKey(kind, campaign string) string    { return "c" + kind + ":" + campaign }
+func skillIndexKey(kind, campaign, tok string) string { return "i" + kind + ":" + campaign + ":" + tok }
+func industryIndexKey(kind, campaign, tok string) string {
+	return "n" + kind + ":" + campaign + ":" + tok
+}
+func campaignMembersKey(kind, campaign string) string { return "c" + kind + ":" + campaign }
 
 const (
 	dfKey        = "df"
