@@ -1,0 +1,32 @@
+package state_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/talentmatch/talentmatch/internal/testenv"
+	"github.com/talentmatch/talentmatch/matcher/matchertest"
+	"github.com/talentmatch/talentmatch/matcher/state"
+)
+
+// TestEngineTable runs the engine's behavioural table (the one matcher's
+// tests run on matchertest.Store) against Redis, so that the in-memory
+// reference and the real store cannot drift apart. One redis-server serves
+// the table; each scenario has its own key prefix.
+func TestEngineTable(t *testing.T) {
+	rdb := testenv.Redis(t)
+	n := 0
+	matchertest.Run(t, func(t *testing.T, clock *matchertest.Clock) matchertest.Backend {
+		n++
+		st, err := state.New(rdb, state.Config{Prefix: fmt.Sprintf("engine%d", n), Shards: 4, Now: clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Init(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(st.Close)
+		return st
+	})
+}
