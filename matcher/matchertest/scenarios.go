@@ -107,7 +107,7 @@ func lifecycleScenarios() []Scenario {
 			Post(jobWith(job("j1", goK8s...), func(j *matcher.Job) { j.PreferredSkills = []string{"Docker"} })).Active("j1/c1 open"),
 		},
 	}, {
-		Name: "top-K bounds the matches one event creates, best first, ties by id",
+		Name:   "top-K bounds the matches one event creates, best first, ties by id",
 		Config: matcher.Config{TopK: 2},
 		Steps: []Step{
 			Register(candWith(cand("c3", goK8s...), candIndustry)),

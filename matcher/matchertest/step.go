@@ -22,7 +22,7 @@ type Step struct {
 	back  time.Duration
 	tick  time.Duration
 
-	during  *during
+	during *during
 
 	want    []string
 	outcome matcher.Outcome
