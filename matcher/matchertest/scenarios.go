@@ -62,7 +62,11 @@ const (
 // Scenarios returns the engine's behavioural table. Each scenario starts
 // from empty state with the clock at Start.
 func Scenarios() []Scenario {
-	return append(append(append(lifecycleScenarios(), campaignScenarios()...), feedbackScenarios()...), append(fairShareScenarios(), raceScenarios()...)...)
+	var all []Scenario
+	for _, part := range [][]Scenario{lifecycleScenarios(), campaignScenarios(), feedbackScenarios(), fairShareScenarios(), raceScenarios(), recoveryScenarios()} {
+		all = append(all, part...)
+	}
+	return all
 }
 
 func lifecycleScenarios() []Scenario {
@@ -461,6 +465,79 @@ func raceScenarios() []Scenario {
 		Steps: []Step{
 			Register(cand("c1", goK8s...)),
 			Post(job("j1", goK8s...)).During("Claim", Withdraw("c1")).Active(),
+		},
+	}, {
+		Name: "a job updated while a candidate's match is claimed: one of the two creates it",
+		Steps: []Step{
+			Post(job("j1", goK8s...)),
+			Register(cand("c1", goK8s...)).During("Claim", Post(jobWith(job("j1", goK8s...), func(j *matcher.Job) { j.Title = "Go developer" }))).
+				Want("created j1/c1 open job_posted").Active("j1/c1 open"),
+		},
+	}, {
+		Name: "a pair declined while its match is claimed is never created",
+		Steps: []Step{
+			Register(cand("c1", goK8s...)),
+			Register(cand("c2", goK8s...)),
+			Post(job("j1", goK8s...)).During("Claim", Feedback("company", "j1", "c1", matcher.FeedbackDeclined)).
+				Want("created j1/c2 open job_posted"),
+			Post(job("j1", goK8s...)).Active("j1/c2 open"),
+		},
+	}, {
+		Name: "a job closed while a candidate's match is linked is retracted by settling",
+		Steps: []Step{
+			Post(job("j1", goK8s...)),
+			Register(cand("c1", goK8s...)).During("Link", CloseJob("j1")).
+				Want("created j1/c1 open candidate_registered", "retracted j1/c1 open job_closed").Active(),
+		},
+	}}
+}
+
+// recoveryScenarios lose the publishing of match events, as a broker
+// outage or a crash between claim and publish would: the claimed ledger
+// entries are completed, their events published once, by the redelivery
+// or by the next event that touches the pair.
+func recoveryScenarios() []Scenario {
+	goK8s := []string{"Go", "Kubernetes"}
+	return []Scenario{{
+		Name: "a create whose publish failed is announced by the redelivery",
+		Steps: []Step{
+			Post(job("j1", goK8s...)),
+			Register(cand("c1", goK8s...)).PublishFails(),
+			Again().Outcome(current).Want("created j1/c1 open candidate_registered").Active("j1/c1 open"),
+		},
+	}, {
+		Name: "a create whose publish failed is announced by the next event of its job",
+		Steps: []Step{
+			Register(cand("c1", goK8s...)),
+			Register(cand("c2", goK8s...)),
+			Post(job("j1", goK8s...)).PublishFails(),
+			Post(jobWith(job("j1", goK8s...), func(j *matcher.Job) { j.Title = "Go developer" })).
+				Want("created j1/c1 open job_posted", "created j1/c2 open job_posted"),
+		},
+	}, {
+		Name: "a retraction whose publish failed is completed by the redelivery",
+		Steps: []Step{
+			Register(cand("c1", goK8s...)),
+			Post(job("j1", goK8s...)).Want("created j1/c1 open job_posted"),
+			CloseJob("j1").PublishFails(),
+			Again().Outcome(current).Want("retracted j1/c1 open job_closed").Active(),
+		},
+	}, {
+		Name: "a withdrawal whose publish failed is completed by the redelivery",
+		Steps: []Step{
+			Post(job("j1", goK8s...)),
+			Register(cand("c1", goK8s...)).Want("created j1/c1 open candidate_registered"),
+			Withdraw("c1").PublishFails(),
+			Again().Outcome(current).Want("retracted j1/c1 open candidate_withdrawn"),
+			Post(job("j1", goK8s...)),
+		},
+	}, {
+		Name: "a decline whose publish failed is completed by the redelivery",
+		Steps: []Step{
+			Post(job("j1", goK8s...)),
+			Register(cand("c1", goK8s...)).Want("created j1/c1 open candidate_registered"),
+			Feedback("candidate", "j1", "c1", matcher.FeedbackDeclined).PublishFails(),
+			Again().Outcome(current).Want("retracted j1/c1 open declined"),
 		},
 	}}
 }

@@ -2,6 +2,7 @@ package matchertest
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/talentmatch/talentmatch/matcher"
@@ -22,7 +23,8 @@ type Step struct {
 	back  time.Duration
 	tick  time.Duration
 
-	during *during
+	during  *during
+	pubFail bool
 
 	want    []string
 	outcome matcher.Outcome
@@ -42,6 +44,18 @@ type during struct {
 // at that moment would; the events both publish count as this step's.
 func (s Step) During(method string, other Step) Step {
 	s.during = &during{method: method, step: other}
+	return s
+}
+
+// ErrPublish is the error of a publish that PublishFails makes fail.
+var ErrPublish = errors.New("matchertest: publish failed")
+
+// PublishFails makes every publish of the step fail with ErrPublish, as a
+// broker outage or a crash before the publish would; the step must fail
+// with it, and may leave ledger entries pending for a later event to
+// complete.
+func (s Step) PublishFails() Step {
+	s.pubFail, s.err = true, ErrPublish
 	return s
 }
 
