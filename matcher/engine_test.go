@@ -13,3 +13,11 @@ func TestEngine(t *testing.T) {
 		return matchertest.New(matchertest.Config{Now: clock.Now})
 	})
 }
+
+// TestMemoryStore holds the in-memory store to the store table that
+// matcher/state holds Redis to.
+func TestMemoryStore(t *testing.T) {
+	matchertest.RunStore(t, func(t *testing.T, clock *matchertest.Clock) matchertest.Backend {
+		return matchertest.New(matchertest.Config{Now: clock.Now})
+	})
+}

@@ -15,11 +15,23 @@ import (
 // reference and the real store cannot drift apart. One redis-server serves
 // the table; each scenario has its own key prefix.
 func TestEngineTable(t *testing.T) {
+	matchertest.Run(t, redisBackends(t, "engine"))
+}
+
+// TestStoreTable holds Redis to the store table matchertest.Store is held
+// to.
+func TestStoreTable(t *testing.T) {
+	matchertest.RunStore(t, redisBackends(t, "store"))
+}
+
+// redisBackends returns backends on one redis-server, each under its own
+// key prefix.
+func redisBackends(t *testing.T, prefix string) matchertest.NewBackend {
 	rdb := testenv.Redis(t)
 	n := 0
-	matchertest.Run(t, func(t *testing.T, clock *matchertest.Clock) matchertest.Backend {
+	return func(t *testing.T, clock *matchertest.Clock) matchertest.Backend {
 		n++
-		st, err := state.New(rdb, state.Config{Prefix: fmt.Sprintf("engine%d", n), Shards: 4, Now: clock.Now})
+		st, err := state.New(rdb, state.Config{Prefix: fmt.Sprintf("%s%d", prefix, n), Shards: 4, Now: clock.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -28,5 +40,5 @@ func TestEngineTable(t *testing.T) {
 		}
 		t.Cleanup(st.Close)
 		return st
-	})
+	}
 }
