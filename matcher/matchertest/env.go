@@ -140,8 +140,9 @@ func generationOf(id string, kind matcher.MatchKind) string {
 
 // CheckLedger reports where the ledger disagrees with the events published:
 // every announced match must be an active entry of its generation, campaign
-// and score, no other entry may exist, none may be left pending, and each
-// job's pair list must name exactly the candidates with an entry for it.
+// and score, no other entry may exist, none may be left pending, each entry
+// must be in its job's pair list (or the job's close would miss it), and
+// no pair list may name a candidate who holds no profile.
 func (e *Env) CheckLedger(ctx context.Context) []string {
 	live, bad := e.live()
 	entries := map[matcher.Pair]matcher.Entry{}
@@ -180,10 +181,25 @@ func (e *Env) CheckLedger(ctx context.Context) []string {
 			return append(bad, err.Error())
 		}
 		linked := map[string]bool{}
+		var unclaimed []string
 		for _, id := range ids {
 			linked[id] = true
 			if _, ok := entries[matcher.Pair{Job: ref, CandidateID: id}]; !ok {
-				bad = append(bad, fmt.Sprintf("%s is in the job's pair list without an entry", pairName(matcher.Pair{Job: ref, CandidateID: id})))
+				unclaimed = append(unclaimed, id)
+			}
+		}
+		// A pair linked without an entry (a claim that lost a race) is
+		// tolerated, but never for a candidate who holds no profile: no
+		// trace of them may be left.
+		if len(unclaimed) > 0 {
+			cands, err := e.Backend.Candidates(ctx, unclaimed)
+			if err != nil {
+				return append(bad, err.Error())
+			}
+			for i, id := range unclaimed {
+				if cands[i] == nil {
+					bad = append(bad, fmt.Sprintf("%s is in the job's pair list, but the candidate holds no profile", pairName(matcher.Pair{Job: ref, CandidateID: id})))
+				}
 			}
 		}
 		for p := range entries {

@@ -22,9 +22,10 @@ type Scenario struct {
 	Config matcher.Config
 	Steps  []Step
 	// Bug, when set, names a known engine bug the scenario shows: Run
-	// then requires the scenario to fail, logs why it did, and fails
-	// once it passes, so that the note is removed with the fix.
-	Bug string
+	// then requires the scenario to fail with a message containing
+	// Symptom, logs it, and fails once the scenario passes (or fails
+	// otherwise), so that the note goes with the fix.
+	Bug, Symptom string
 }
 
 // Run runs every scenario of Scenarios as a subtest, each on a fresh
@@ -53,11 +54,15 @@ func RunScenario(t *testing.T, sc Scenario, newBackend NewBackend) {
 		runSteps(x, sc, b, clock)
 	}()
 	<-done
-	if !x.failed {
+	msgs := strings.Join(x.msgs, "\n")
+	switch {
+	case !x.failed:
 		t.Errorf("known bug %q no longer shows: the scenario passes; drop its Bug note", sc.Bug)
-		return
+	case !strings.Contains(msgs, sc.Symptom):
+		t.Errorf("known bug %q: the scenario fails without its symptom %q:\n%s", sc.Bug, sc.Symptom, msgs)
+	default:
+		t.Logf("known bug: %s; it still shows:\n%s", sc.Bug, msgs)
 	}
-	t.Logf("known bug: %s; it still shows:\n%s", sc.Bug, strings.Join(x.msgs, "\n"))
 }
 
 // expectFailure is a testing.TB that records failures instead of failing

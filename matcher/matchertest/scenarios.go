@@ -186,6 +186,14 @@ func lifecycleScenarios() []Scenario {
 			Feedback("company", "j1", "c1", matcher.FeedbackInterested).Outcome(stale),
 		},
 	}, {
+		Name: "a job posted already expired matches no one until reposted without expiry",
+		Steps: []Step{
+			Register(cand("c1", goK8s...)),
+			Post(jobWith(job("j1", goK8s...), func(j *matcher.Job) { j.ExpiresAt = ptr(Start.Add(-time.Hour)) })).Outcome(applied),
+			Register(cand("c2", goK8s...)),
+			Post(job("j1", goK8s...)).Want("created j1/c1 open job_posted", "created j1/c2 open job_posted"),
+		},
+	}, {
 		Name: "eligibility: location and degree filter, and updates re-decide",
 		Steps: []Step{
 			Register(candWith(cand("c1", goK8s...), func(c *matcher.Candidate) { c.Locations, c.Degree = []string{"Shanghai"}, matcher.DegreeMaster })),
@@ -230,6 +238,16 @@ func campaignScenarios() []Scenario {
 			Advance(time.Hour),
 			Post(jobIn(spring, "j1", goK8s...)).Want("retracted j1/c1 spring campaign_closed"),
 			Sweep(),
+		},
+	}, {
+		Name: "a campaign update that ends its window earlier retracts at the new end",
+		Steps: []Step{
+			OpenCampaign(campaign("spring", 0, day)),
+			Post(jobIn(spring, "j1", goK8s...)),
+			Register(candIn(spring, "c1", goK8s...)).Want("created j1/c1 spring candidate_registered"),
+			OpenCampaign(campaign("spring", 0, time.Hour)).Outcome(applied).Active("j1/c1 spring"),
+			Advance(time.Hour),
+			Sweep().Want("retracted j1/c1 spring campaign_closed"),
 		},
 	}, {
 		Name: "a campaign opened after its jobs and candidates matches them at once",
@@ -453,7 +471,8 @@ func raceScenarios() []Scenario {
 		// The job's claim finds the candidate's revision changed and
 		// unlinks the pair, removing the link the candidate's own event
 		// made for the match it created: the job's close then misses it.
-		Bug: "a create lost to a candidate's newer revision unlinks the pair the candidate's event matched (engine.commit, ClaimStaleRev)",
+		Bug:     "a create lost to a candidate's newer revision unlinks the pair the candidate's event matched (engine.commit, ClaimStaleRev)",
+		Symptom: "j1/c1 has an entry but is not in the job's pair list",
 		Steps: []Step{
 			Register(cand("c1", goK8s...)),
 			Post(job("j1", goK8s...)).During("Claim", Register(cand("c1", goK8s...))).
