@@ -21,3 +21,10 @@ func TestMemoryStore(t *testing.T) {
 		return matchertest.New(matchertest.Config{Now: clock.Now})
 	})
 }
+
+// TestEngineConcurrent handles many entities' events at once in memory.
+func TestEngineConcurrent(t *testing.T) {
+	matchertest.RunConcurrent(t, func(t *testing.T, clock *matchertest.Clock) matchertest.Backend {
+		return matchertest.New(matchertest.Config{Now: clock.Now})
+	})
+}

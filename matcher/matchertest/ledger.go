@@ -247,17 +247,3 @@ func (s *Store) PutFeedback(_ context.Context, fb *matcher.Feedback, campaign st
 	}
 	return matcher.Applied, nil
 }
-
-// Feedback returns the feedback recorded on a pair, by kind: the campaign
-// of its match when it was given and who gave it ("campaign|from|ms").
-func (s *Store) Feedback(p matcher.Pair) map[matcher.FeedbackKind]string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := map[matcher.FeedbackKind]string{}
-	for _, k := range []matcher.FeedbackKind{matcher.FeedbackDeclined, matcher.FeedbackHired, matcher.FeedbackInterested} {
-		if v, ok := s.ks.hget(ledgerKey(p.CandidateID), feedbackField(k, p.Job.String())); ok {
-			out[k] = v
-		}
-	}
-	return out
-}

@@ -68,7 +68,6 @@ func campaignKey(id string) string       { return "cp:" + id }
 func tombstoneKey(id string) string      { return "w:" + pseudonym(id) }
 func ledgerKey(cand string) string       { return "m:" + cand }
 func jobPairsKey(ref string) string      { return "mj:" + ref }
-func companyJobsKey(co string) string    { return "co:" + co }
 func heldKey(campaign string) string     { return "hd:" + campaign }
 func heldOfKey(cand string) string       { return "hc:" + cand }
 func candidateWindowKey(c string) string { return "qc:" + c }
@@ -284,9 +283,6 @@ func (s *Store) PutJob(_ context.Context, f *matcher.JobFeatures, v matcher.Vers
 		return c, nil
 	})
 	f.Rev = rev
-	if err == nil && out != matcher.Stale {
-		s.ks.sadd(companyJobsKey(f.CompanyID), ref)
-	}
 	return out, err
 }
 
@@ -407,20 +403,6 @@ func (s *Store) JobRevs(_ context.Context, refs []matcher.JobRef) ([]int64, erro
 	for i, ref := range refs {
 		r, _ := s.ks.hget(jobKey(ref.String()), "r")
 		out[i] = atoi(r)
-	}
-	return out, nil
-}
-
-// CompanyJobs returns the refs of every job a company has posted, open or
-// closed, sorted.
-func (s *Store) CompanyJobs(_ context.Context, company string) ([]matcher.JobRef, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []matcher.JobRef
-	for _, m := range s.ks.smembers(companyJobsKey(company)) {
-		if ref, ok := matcher.ParseJobRef(m); ok {
-			out = append(out, ref)
-		}
 	}
 	return out, nil
 }

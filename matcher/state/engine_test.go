@@ -24,6 +24,11 @@ func TestStoreTable(t *testing.T) {
 	matchertest.RunStore(t, redisBackends(t, "store"))
 }
 
+// TestEngineConcurrent handles many entities' events at once on Redis.
+func TestEngineConcurrent(t *testing.T) {
+	matchertest.RunConcurrent(t, redisBackends(t, "concurrent"))
+}
+
 // redisBackends returns backends on one redis-server, each under its own
 // key prefix.
 func redisBackends(t *testing.T, prefix string) matchertest.NewBackend {
