@@ -117,6 +117,7 @@ func runSteps(t testing.TB, sc Scenario, b Backend, clock *Clock) {
 		if d := s.during; d != nil {
 			e.hooks.set(d.method, func() {
 				ran = true
+				clock.Advance(d.step.tick)
 				_, nestedErr = d.step.do(ctx, e, e.version(d.step.back))
 			})
 		}

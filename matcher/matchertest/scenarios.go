@@ -467,6 +467,14 @@ func raceScenarios() []Scenario {
 				Want("created j1/c1 spring candidate_registered", "retracted j1/c1 spring campaign_closed").Active(),
 		},
 	}, {
+		Name: "a campaign that ends while a match is claimed has it retracted by settling",
+		Steps: []Step{
+			OpenCampaign(campaign("spring", 0, time.Hour)),
+			Post(jobIn(in("spring"), "j1", goK8s...)),
+			Register(candIn(in("spring"), "c1", goK8s...)).During("Claim", Advance(time.Hour)).
+				Want("created j1/c1 spring candidate_registered", "retracted j1/c1 spring campaign_closed").Active(),
+		},
+	}, {
 		Name: "a candidate changed while a job's match is claimed: the candidate's event decides",
 		// The job's claim finds the candidate's revision changed and
 		// unlinks the pair, removing the link the candidate's own event

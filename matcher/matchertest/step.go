@@ -39,9 +39,10 @@ type during struct {
 	step   Step
 }
 
-// During runs other (an event step) just before this step's first call of
-// the ledger method ("Claim" or "Link"), as another replica handling other
-// at that moment would; the events both publish count as this step's.
+// During runs other just before this step's first call of the ledger
+// method ("Claim" or "Link"), as another replica handling other at that
+// moment would (or, for Advance, as time passing then would); the events
+// both publish count as this step's.
 func (s Step) During(method string, other Step) Step {
 	s.during = &during{method: method, step: other}
 	return s
