@@ -41,10 +41,11 @@ type Env struct {
 	Pub     *Publisher
 	Engine  *matcher.Engine
 
-	hooks *hooked
-	seq   int
-	jobs  map[matcher.JobRef]bool
-	cands map[string]bool
+	hooks  *hooked
+	unlock map[string]func()
+	seq    int
+	jobs   map[matcher.JobRef]bool
+	cands  map[string]bool
 }
 
 // NewEnv returns an engine over b with cfg (its Now is set to clock's; its
@@ -64,7 +65,7 @@ func NewEnv(t testing.TB, b Backend, clock *Clock, cfg matcher.Config) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{Clock: clock, Backend: b, Pub: pub, Engine: e, hooks: h, jobs: map[matcher.JobRef]bool{}, cands: map[string]bool{}}
+	return &Env{Clock: clock, Backend: b, Pub: pub, Engine: e, hooks: h, unlock: map[string]func(){}, jobs: map[matcher.JobRef]bool{}, cands: map[string]bool{}}
 }
 
 // version returns the version of the env's next event: the clock's time,

@@ -28,11 +28,21 @@ type Scenario struct {
 	Bug, Symptom string
 }
 
+// Options adjust Run.
+type Options struct {
+	// CheckEvent, when set, is called on every match event a step
+	// publishes; an error fails the step.
+	CheckEvent func(*matcher.Outbound) error
+}
+
 // Run runs every scenario of Scenarios as a subtest, each on a fresh
 // backend from newBackend.
-func Run(t *testing.T, newBackend NewBackend) {
+func Run(t *testing.T, newBackend NewBackend) { RunWith(t, newBackend, Options{}) }
+
+// RunWith is Run with options.
+func RunWith(t *testing.T, newBackend NewBackend, opts Options) {
 	for _, sc := range Scenarios() {
-		t.Run(sc.Name, func(t *testing.T) { RunScenario(t, sc, newBackend) })
+		t.Run(sc.Name, func(t *testing.T) { runScenario(t, sc, newBackend, opts) })
 	}
 }
 
@@ -41,17 +51,21 @@ func Run(t *testing.T, newBackend NewBackend) {
 // against the events published so far (Env.CheckLedger); it stops at the
 // first step that fails.
 func RunScenario(t *testing.T, sc Scenario, newBackend NewBackend) {
+	runScenario(t, sc, newBackend, Options{})
+}
+
+func runScenario(t *testing.T, sc Scenario, newBackend NewBackend, opts Options) {
 	clock := NewClock(Start)
 	b := newBackend(t, clock)
 	if sc.Bug == "" {
-		runSteps(t, sc, b, clock)
+		runSteps(t, sc, b, clock, opts)
 		return
 	}
 	x := &expectFailure{TB: t}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		runSteps(x, sc, b, clock)
+		runSteps(x, sc, b, clock, opts)
 	}()
 	<-done
 	msgs := strings.Join(x.msgs, "\n")
@@ -91,7 +105,7 @@ func (x *expectFailure) Fatal(args ...any) {
 	runtime.Goexit()
 }
 
-func runSteps(t testing.TB, sc Scenario, b Backend, clock *Clock) {
+func runSteps(t testing.TB, sc Scenario, b Backend, clock *Clock, opts Options) {
 	t.Helper()
 	ctx := context.Background()
 	e := NewEnv(t, b, clock, sc.Config)
@@ -147,6 +161,11 @@ func runSteps(t testing.TB, sc Scenario, b Backend, clock *Clock) {
 		var got []string
 		for _, ob := range e.Pub.Events()[before:] {
 			got = append(got, Event(ob))
+			if opts.CheckEvent != nil {
+				if err := opts.CheckEvent(ob); err != nil {
+					t.Errorf("step %d (%s): event %s: %v", i+1, name, Event(ob), err)
+				}
+			}
 		}
 		want := append([]string(nil), s.want...)
 		sort.Strings(got)

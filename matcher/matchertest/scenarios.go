@@ -250,6 +250,18 @@ func campaignScenarios() []Scenario {
 			Sweep().Want("retracted j1/c1 spring campaign_closed"),
 		},
 	}, {
+		Name: "a sweep leaves a campaign another replica is advancing to it",
+		Steps: []Step{
+			OpenCampaign(campaign("spring", time.Hour, day)),
+			Post(jobIn(spring, "j1", goK8s...)),
+			Register(candIn(spring, "c1", goK8s...)),
+			Advance(time.Hour),
+			TakeLock("campaign:spring"),
+			Sweep(),
+			ReleaseLock("campaign:spring"),
+			Sweep().Want("created j1/c1 spring job_posted"),
+		},
+	}, {
 		Name: "a campaign opened after its jobs and candidates matches them at once",
 		Steps: []Step{
 			Post(jobIn(spring, "j1", goK8s...)),
@@ -412,6 +424,44 @@ func fairShareScenarios() []Scenario {
 			Withdraw("c2").Held(),
 			Advance(time.Hour),
 			Sweep().Held(),
+		},
+	}, {
+		Name:   "a held match whose job closed is dropped at release",
+		Config: matcher.Config{JobHourlyCap: 1},
+		Steps: []Step{
+			Register(candWith(cand("c1", goK8s...), candIndustry)),
+			Register(cand("c2", goK8s...)),
+			Post(jobWith(job("j1", goK8s...), industry)).Want("created j1/c1 open job_posted").Held("j1/c2 open job_posted"),
+			CloseJob("j1").Want("retracted j1/c1 open job_closed").Held("j1/c2 open job_posted"),
+			Advance(time.Hour),
+			Sweep().Held(),
+		},
+	}, {
+		Name:   "a held match declined meanwhile is never created",
+		Config: matcher.Config{JobHourlyCap: 1},
+		Steps: []Step{
+			Register(candWith(cand("c1", goK8s...), candIndustry)),
+			Register(cand("c2", goK8s...)),
+			Post(jobWith(job("j1", goK8s...), industry)).Want("created j1/c1 open job_posted").Held("j1/c2 open job_posted"),
+			Feedback("candidate", "j1", "c2", matcher.FeedbackDeclined).Outcome(applied),
+			Advance(time.Hour),
+			Sweep().Held(),
+			Post(jobWith(job("j1", goK8s...), industry)),
+		},
+	}, {
+		Name: "a campaign's candidate cap holds a candidate's further matches in it, not elsewhere",
+		Steps: []Step{
+			OpenCampaign(campaignWith(campaign("spring", 0, 3*day), func(c *matcher.Campaign) { c.MaxMatchesPerCandidatePerDay = ptr(1) })),
+			Post(jobWith(jobIn(in("spring"), "j1", goK8s...), industry)),
+			Post(jobIn(in("spring"), "j2", goK8s...)),
+			OpenCampaign(campaign("autumn", 0, 3*day)),
+			Post(jobIn(in("autumn"), "j3", goK8s...)),
+			Post(jobIn(in("autumn"), "j4", goK8s...)),
+			Register(candWith(candIn(in("autumn", "spring"), "c1", goK8s...), candIndustry)).
+				Want("created j1/c1 spring candidate_registered", "created j3/c1 autumn candidate_registered", "created j4/c1 autumn candidate_registered").
+				Held("j2/c1 spring candidate_registered"),
+			Advance(day),
+			Sweep().Want("created j2/c1 spring candidate_registered").Held(),
 		},
 	}, {
 		Name: "a campaign's caps override the engine's and its held matches go with it",

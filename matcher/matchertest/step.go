@@ -3,6 +3,7 @@ package matchertest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/talentmatch/talentmatch/matcher"
@@ -182,4 +183,34 @@ func Again() Step { return Step{name: "again", again: true, tick: time.Second} }
 func Check() Step {
 	return Step{name: "check",
 		do: func(context.Context, *Env, matcher.Version) (matcher.Effect, error) { return matcher.Effect{}, nil }}
+}
+
+// TakeLock takes a named lock of the backend, as another replica running
+// the same sweep would hold it; ReleaseLock gives it back.
+func TakeLock(name string) Step {
+	return Step{name: "take lock " + name,
+		do: func(ctx context.Context, e *Env, _ matcher.Version) (matcher.Effect, error) {
+			unlock, ok, err := e.Backend.Lock(ctx, name, time.Hour)
+			if err == nil && !ok {
+				err = fmt.Errorf("lock %s is taken", name)
+			}
+			if err == nil {
+				e.unlock[name] = unlock
+			}
+			return matcher.Effect{}, err
+		}}
+}
+
+// ReleaseLock releases a lock TakeLock took.
+func ReleaseLock(name string) Step {
+	return Step{name: "release lock " + name,
+		do: func(_ context.Context, e *Env, _ matcher.Version) (matcher.Effect, error) {
+			unlock, ok := e.unlock[name]
+			if !ok {
+				return matcher.Effect{}, fmt.Errorf("lock %s was not taken", name)
+			}
+			delete(e.unlock, name)
+			unlock()
+			return matcher.Effect{}, nil
+		}}
 }
