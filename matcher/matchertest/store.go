@@ -27,12 +27,14 @@ type Config struct {
 // Store keeps every role of matcher.Store and matcher.Index in memory. Each
 // method does what matcher/state's Redis implementation does, in the same
 // order, on a keyspace of hashes, sets and sorted sets laid out like the
-// Redis one (without shards); where Redis runs a script, Store holds its
-// lock for the same span. Differences, all about time: Redis expires
-// tombstones, windows and locks in wall-clock time (key TTLs) while Store
-// expires locks on its own clock and keeps tombstones and windows until
-// they are pruned as Redis prunes them; and Redis returns set members in no
-// order while Store sorts them.
+// Redis one (without shards). Each method call is atomic (Redis makes only
+// each script atomic, so Store interleaves less than Redis may). Other
+// differences: Redis expires tombstones, windows and locks in wall-clock
+// time (key TTLs) while Store expires locks on its own clock and keeps
+// tombstones and windows until they are pruned as Redis prunes them;
+// Redis returns set members in no order while Store sorts them; and Store
+// keeps no change log, expiry set or company lists (matcher/state's
+// follower, retention and query APIs).
 //
 // A Store is safe for concurrent use.
 type Store struct {
