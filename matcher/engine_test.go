@@ -26,5 +26,5 @@ func TestMemoryStore(t *testing.T) {
 func TestEngineConcurrent(t *testing.T) {
 	matchertest.RunConcurrent(t, func(t *testing.T, clock *matchertest.Clock) matchertest.Backend {
 		return matchertest.New(matchertest.Config{Now: clock.Now})
-	})
+	}, matchertest.Options{})
 }

@@ -17,14 +17,15 @@ import (
 // interleaving across entities), and checks that the outcome is the one
 // any order gives: every job still open is matched with every candidate
 // qualifying for it, exactly once, and the ledger agrees with the events.
-// Half the jobs close while candidates keep registering.
-func RunConcurrent(t *testing.T, newBackend NewBackend) {
+// Half the jobs close while candidates keep registering. opts.CheckEvent
+// is not used.
+func RunConcurrent(t *testing.T, newBackend NewBackend, opts Options) {
 	const jobs, cands, rounds = 8, 16, 3
 	for round := 0; round < rounds; round++ {
 		t.Run(fmt.Sprintf("round %d", round+1), func(t *testing.T) {
 			ctx := context.Background()
 			clock := NewClock(Start)
-			e := NewEnv(t, newBackend(t, clock), clock, matcher.Config{TopK: cands})
+			e := NewEnv(t, newBackend(t, clock), clock, matcher.Config{TopK: cands}, opts)
 			type task struct {
 				name string
 				do   func() error

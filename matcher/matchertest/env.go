@@ -49,9 +49,11 @@ type Env struct {
 }
 
 // NewEnv returns an engine over b with cfg (its Now is set to clock's; its
-// Logger, when nil, discards) and the default taxonomy and scoring. The ranker reads document frequencies
-// afresh for every event, so that scores do not depend on timing.
-func NewEnv(t testing.TB, b Backend, clock *Clock, cfg matcher.Config) *Env {
+// Logger, when nil, discards) and the default taxonomy and scoring, wired
+// by opts.Wire or else with an IndexRanker over b that reads document
+// frequencies afresh for every event, so that scores do not depend on
+// timing.
+func NewEnv(t testing.TB, b Backend, clock *Clock, cfg matcher.Config, opts Options) *Env {
 	t.Helper()
 	tax := taxonomy.Default()
 	scorer := matcher.NewScorer(tax, matcher.ScoreConfig{})
@@ -60,8 +62,13 @@ func NewEnv(t testing.TB, b Backend, clock *Clock, cfg matcher.Config) *Env {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	pub := NewPublisher()
-	h := &hooked{Backend: b}
-	e, err := matcher.NewEngine(cfg, matcher.NewNormalizer(tax), scorer, h, matcher.NewIndexRanker(b, scorer, time.Nanosecond), pub)
+	var store matcher.Store = b
+	var ranker matcher.Ranker = matcher.NewIndexRanker(b, scorer, time.Nanosecond)
+	if opts.Wire != nil {
+		store, ranker = opts.Wire(t, b, scorer)
+	}
+	h := &hooked{Store: store}
+	e, err := matcher.NewEngine(cfg, matcher.NewNormalizer(tax), scorer, h, ranker, pub)
 	if err != nil {
 		t.Fatal(err)
 	}

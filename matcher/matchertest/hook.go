@@ -7,11 +7,11 @@ import (
 	"github.com/talentmatch/talentmatch/matcher"
 )
 
-// hooked is the backend an Env's engine runs on: the scenario's backend
-// with a hook that can run another step in the middle of a ledger claim, as
+// hooked is the store an Env's engine runs on: the scenario's store with a
+// hook that can run another step in the middle of a ledger claim, as
 // a second replica handling an event at that moment would.
 type hooked struct {
-	Backend
+	matcher.Store
 
 	mu     sync.Mutex
 	before map[string]func() // run once before the next call of the method
@@ -39,7 +39,7 @@ func (h *hooked) Claim(ctx context.Context, claims []matcher.Claim) ([]matcher.C
 	if f := h.take("Claim"); f != nil {
 		f()
 	}
-	return h.Backend.Claim(ctx, claims)
+	return h.Store.Claim(ctx, claims)
 }
 
 // Link implements matcher.Ledger.
@@ -47,5 +47,5 @@ func (h *hooked) Link(ctx context.Context, pairs []matcher.Pair) error {
 	if f := h.take("Link"); f != nil {
 		f()
 	}
-	return h.Backend.Link(ctx, pairs)
+	return h.Store.Link(ctx, pairs)
 }

@@ -33,6 +33,10 @@ type Options struct {
 	// CheckEvent, when set, is called on every match event a step
 	// publishes; an error fails the step.
 	CheckEvent func(*matcher.Outbound) error
+	// Wire, when set, returns the store and ranker the engine runs on
+	// (the backend is still what the checks read), for example a mirror
+	// of the backend as ranker; s is the engine's scorer.
+	Wire func(t testing.TB, b Backend, s *matcher.Scorer) (matcher.Store, matcher.Ranker)
 }
 
 // Run runs every scenario of Scenarios as a subtest, each on a fresh
@@ -108,7 +112,7 @@ func (x *expectFailure) Fatal(args ...any) {
 func runSteps(t testing.TB, sc Scenario, b Backend, clock *Clock, opts Options) {
 	t.Helper()
 	ctx := context.Background()
-	e := NewEnv(t, b, clock, sc.Config)
+	e := NewEnv(t, b, clock, sc.Config, opts)
 	var lastV matcher.Version
 	var last *Step
 	for i, s := range sc.Steps {
