@@ -220,6 +220,22 @@ func (e *Env) CheckLedger(ctx context.Context) []string {
 	return bad
 }
 
+// pending reports whether any ledger entry is in a pending transition.
+func (e *Env) pending(ctx context.Context) (bool, error) {
+	for id := range e.cands {
+		m, err := e.Backend.CandidateEntries(ctx, id)
+		if err != nil {
+			return false, err
+		}
+		for _, en := range m {
+			if en.State == matcher.EntryCreating || en.State == matcher.EntryRetracting {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
 // Active returns the active ledger entries as "<job>/<candidate> <campaign>",
 // sorted.
 func (e *Env) Active(ctx context.Context) ([]string, error) {

@@ -130,6 +130,10 @@ func runSteps(t testing.TB, sc Scenario, b Backend, clock *Clock, opts Options) 
 			lastV, last = v, &sc.Steps[i]
 		}
 		before := e.Pub.Len()
+		pending, err := e.pending(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var nestedErr error
 		ran := false
 		if d := s.during; d != nil {
@@ -163,13 +167,25 @@ func runSteps(t testing.TB, sc Scenario, b Backend, clock *Clock, opts Options) 
 			t.Errorf("step %d (%s): got outcome %v, want %v", i+1, name, ef.Outcome, s.outcome)
 		}
 		var got []string
+		var created, retracted int
 		for _, ob := range e.Pub.Events()[before:] {
+			if ob.Kind == matcher.MatchCreated {
+				created++
+			} else {
+				retracted++
+			}
 			got = append(got, Event(ob))
 			if opts.CheckEvent != nil {
 				if err := opts.CheckEvent(ob); err != nil {
 					t.Errorf("step %d (%s): event %s: %v", i+1, name, Event(ob), err)
 				}
 			}
+		}
+		// An event's effect counts what it published, unless it completed
+		// pending events (which it republishes uncounted) or another event
+		// ran within it.
+		if s.event && !s.again && s.during == nil && !pending && err == nil && (ef.Created != created || ef.Retracted != retracted) {
+			t.Errorf("step %d (%s): effect counts %d created, %d retracted; it published %d, %d", i+1, name, ef.Created, ef.Retracted, created, retracted)
 		}
 		want := append([]string(nil), s.want...)
 		sort.Strings(got)
