@@ -353,11 +353,13 @@ func (e *Engine) commit(ctx context.Context, pl *plan) (created, retracted []Cla
 		}
 	}
 	if len(lost) > 0 {
-		// The candidate changed or withdrew since it was scored; its own
-		// event decides. Drop the link so no trace of a withdrawn candidate
-		// is left behind.
-		if err := e.ledger.Unlink(ctx, lost); err != nil {
-			return nil, nil, fmt.Errorf("unlink lost pairs: %w", err)
+		// The candidate changed, withdrew or declined since it was scored;
+		// its own event decides. The links of candidates who hold no
+		// profile any more are dropped, so that no trace of them is left
+		// behind; a changed candidate's link may be its own event's, made
+		// for the match that event created, and stays.
+		if err := e.unlinkGone(ctx, lost); err != nil {
+			return nil, nil, err
 		}
 	}
 	if err := e.settleCaps(ctx, pl.creates, res, reserved); err != nil {
@@ -382,6 +384,32 @@ func (e *Engine) commit(ctx context.Context, pl *plan) (created, retracted []Cla
 		}
 	}
 	return created, retracted, nil
+}
+
+// unlinkGone removes from their jobs' pair lists the pairs whose candidate
+// holds no profile.
+func (e *Engine) unlinkGone(ctx context.Context, pairs []Pair) error {
+	ids := make([]string, len(pairs))
+	for i, p := range pairs {
+		ids[i] = p.CandidateID
+	}
+	cands, err := e.entities.Candidates(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("read candidates of lost pairs: %w", err)
+	}
+	var gone []Pair
+	for i, c := range cands {
+		if c == nil {
+			gone = append(gone, pairs[i])
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	if err := e.ledger.Unlink(ctx, gone); err != nil {
+		return fmt.Errorf("unlink lost pairs: %w", err)
+	}
+	return nil
 }
 
 // Effect reports what handling an event did.

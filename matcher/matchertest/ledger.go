@@ -16,27 +16,6 @@ import (
 // feedback and first matches), and one set per job of the candidates it
 // has entries with.
 
-func parseEntry(s string) (matcher.Entry, error) {
-	parts := strings.SplitN(s, "|", 5)
-	if len(parts) != 5 || len(parts[0]) != 1 {
-		return matcher.Entry{}, fmt.Errorf("malformed ledger entry %.40q", s)
-	}
-	gen, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil {
-		return matcher.Entry{}, fmt.Errorf("malformed ledger generation %q", parts[1])
-	}
-	score, _ := strconv.ParseFloat(parts[3], 64)
-	en := matcher.Entry{State: matcher.EntryState(parts[0][0]), Gen: gen, Campaign: parts[2], Score: score}
-	if parts[4] != "" {
-		var ob matcher.Outbound
-		if err := json.Unmarshal([]byte(parts[4]), &ob); err != nil {
-			return matcher.Entry{}, fmt.Errorf("malformed pending event: %w", err)
-		}
-		en.Pending = &ob
-	}
-	return en, nil
-}
-
 // JobPairs implements matcher.Ledger.
 func (s *Store) JobPairs(_ context.Context, ref matcher.JobRef) ([]string, error) {
 	s.mu.Lock()
@@ -58,7 +37,7 @@ func (s *Store) CandidateEntries(_ context.Context, id string) (map[matcher.JobR
 		if !ok {
 			continue
 		}
-		en, err := parseEntry(v)
+		en, err := matcher.ParseEntry(v)
 		if err != nil {
 			return nil, fmt.Errorf("ledger of candidate %s: %w", id, err)
 		}
@@ -77,7 +56,7 @@ func (s *Store) Entries(_ context.Context, pairs []matcher.Pair) ([]matcher.Entr
 		if !ok {
 			continue
 		}
-		en, err := parseEntry(v)
+		en, err := matcher.ParseEntry(v)
 		if err != nil {
 			return nil, err
 		}
@@ -134,7 +113,7 @@ func (s *Store) claim(c matcher.Claim, payload string) matcher.ClaimResult {
 		}
 	}
 	cur, has := s.ks.hget(lk, job)
-	tail := "|" + itoa(c.Gen) + "|" + c.Campaign + "|" + strconv.FormatFloat(c.Score, 'f', 4, 64) + "|" + payload
+	tail := "|" + itoa(c.Gen) + "|" + c.Campaign + "|" + matcher.ScoreField(c) + "|" + payload
 	if c.Event.Kind != matcher.MatchRetracted {
 		if has {
 			return matcher.ClaimBusy

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -17,32 +16,6 @@ import (
 // "company/job" to an entry "S|gen|campaign|score|payload", and one set per
 // job (in the job's shard) of the candidates it has entries with. The score
 // field may carry the decision's basis: "score@jobRev.candidateRev".
-
-func parseEntry(s string) (matcher.Entry, error) {
-	parts := strings.SplitN(s, "|", 5)
-	if len(parts) != 5 || len(parts[0]) != 1 {
-		return matcher.Entry{}, fmt.Errorf("malformed ledger entry %.40q", s)
-	}
-	gen, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil {
-		return matcher.Entry{}, fmt.Errorf("malformed ledger generation %q", parts[1])
-	}
-	sc, basis, _ := strings.Cut(parts[3], "@")
-	score, _ := strconv.ParseFloat(sc, 64)
-	en := matcher.Entry{State: matcher.EntryState(parts[0][0]), Gen: gen, Campaign: parts[2], Score: score}
-	if jr, cr, ok := strings.Cut(basis, "."); ok {
-		en.Basis.JobRev, _ = strconv.ParseInt(jr, 10, 64)
-		en.Basis.CandidateRev, _ = strconv.ParseInt(cr, 10, 64)
-	}
-	if parts[4] != "" {
-		var ob matcher.Outbound
-		if err := json.Unmarshal([]byte(parts[4]), &ob); err != nil {
-			return matcher.Entry{}, fmt.Errorf("malformed pending event: %w", err)
-		}
-		en.Pending = &ob
-	}
-	return en, nil
-}
 
 // JobPairs implements matcher.Ledger.
 func (r *Redis) JobPairs(ctx context.Context, ref matcher.JobRef) ([]string, error) {
@@ -69,7 +42,7 @@ func (r *Redis) CandidateEntries(ctx context.Context, id string) (map[matcher.Jo
 		if !ok {
 			continue
 		}
-		en, err := parseEntry(v)
+		en, err := matcher.ParseEntry(v)
 		if err != nil {
 			return nil, fmt.Errorf("ledger of candidate %s: %w", id, err)
 		}
@@ -94,7 +67,7 @@ func (r *Redis) Entries(ctx context.Context, pairs []matcher.Pair) ([]matcher.En
 		if err != nil {
 			continue // redis.Nil: no entry
 		}
-		if out[i], err = parseEntry(s); err != nil {
+		if out[i], err = matcher.ParseEntry(s); err != nil {
 			return nil, err
 		}
 	}
@@ -144,7 +117,7 @@ func (r *Redis) Claim(ctx context.Context, claims []matcher.Claim) ([]matcher.Cl
 				kind = "r"
 			}
 			claimScript.EvalSha(ctx, p, []string{r.k.ledger(c.Pair.CandidateID), r.k.candidate(c.Pair.CandidateID)},
-				c.Pair.Job.String(), kind, c.Gen, c.CandidateRev, c.Campaign, scoreField(c), payloads[i])
+				c.Pair.Job.String(), kind, c.Gen, c.CandidateRev, c.Campaign, matcher.ScoreField(c), payloads[i])
 		}
 	})
 	if err != nil {
@@ -164,15 +137,6 @@ func (r *Redis) Claim(ctx context.Context, claims []matcher.Claim) ([]matcher.Cl
 		}
 	}
 	return out, nil
-}
-
-// scoreField is a claim's score with the basis of a create.
-func scoreField(c matcher.Claim) string {
-	s := strconv.FormatFloat(c.Score, 'f', 4, 64)
-	if c.Basis.JobRev != 0 {
-		s += "@" + strconv.FormatInt(c.Basis.JobRev, 10) + "." + strconv.FormatInt(c.Basis.CandidateRev, 10)
-	}
-	return s
 }
 
 // Complete implements matcher.Ledger.

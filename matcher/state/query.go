@@ -153,7 +153,7 @@ func (cs *CandidateState) addLedgerField(k, v string) error {
 		if !ok {
 			return nil
 		}
-		en, err := parseEntry(v)
+		en, err := matcher.ParseEntry(v)
 		if err != nil {
 			return err
 		}
