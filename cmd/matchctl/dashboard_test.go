@@ -43,14 +43,20 @@ func TestDashboard(t *testing.T) {
 	rs := testenv.RedisServer(t)
 	ns := testenv.NATSServer(t)
 	cfg := daemon.Defaults()
-	cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr = ns.ClientURL(), rs.URL(), t.TempDir(), "127.0.0.1:0"
+	cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr, cfg.APIAddr = ns.ClientURL(), rs.URL(), t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
 	cfg.StatsTTL = 500 * time.Millisecond
 	info, stop, err := daemon.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stop()
-	base := "http://" + info.HTTPAddr
+	base := "http://" + info.APIAddr
+	// The API asks for a bearer token: the test is the operator, the page an
+	// organizer of the campaign, as matchctl dashboard would make them.
+	operator := tokenFlags{dataDir: cfg.DataDir, role: "operator", ttl: time.Hour}
+	if apiToken, err = operator.mint(); err != nil {
+		t.Fatal(err)
+	}
 
 	// The demo plays in the background, slowly enough to be watched.
 	demo := make(chan error, 1)
@@ -78,7 +84,12 @@ func TestDashboard(t *testing.T) {
 	bctx, tcancel := context.WithTimeout(bctx, 2*time.Minute)
 	defer tcancel()
 
-	url := fmt.Sprintf("%s/dashboard/?campaign=%s&lang=zh", base, camp)
+	organizer := tokenFlags{dataDir: cfg.DataDir, role: "organizer", campaigns: listFlag{camp}, ttl: time.Hour}
+	orgToken, err := organizer.mint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := dashboardURL(base, camp, "zh", orgToken)
 	if err := chromedp.Do(bctx,
 		chromedp.Navigate(url),
 		chromedp.WaitVisible(chromedp.CSS(`main[data-ready="1"]`)),
@@ -181,8 +192,16 @@ func TestDashboard(t *testing.T) {
 	}
 }
 
+// apiToken is the bearer token getJSON sends.
+var apiToken string
+
 func getJSON(url string, v any) error {
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,8 @@ func init() {
 		{"eval", "measure match quality on jobs, candidates and relevance judgements, next to a baseline", runEval},
 		{"eval-gen", "generate a benchmark set (jobs, candidates, qrels) from the taxonomy", runEvalGen},
 		{"bench", "load benchmark against matchd, with this machine's ceilings and a ZUNIONSTORE baseline", runBench},
+		{"token", "print a query API token (development signing key) for a role and scope", runToken},
+		{"dashboard", "print a campaign dashboard's address with an organizer's token", runDashboard},
 		{"about", "print the version and the attribution of the taxonomy data", runAbout},
 	}
 }
