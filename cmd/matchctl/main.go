@@ -30,6 +30,8 @@ func init() {
 		{"bench", "load benchmark against matchd, with this machine's ceilings and a ZUNIONSTORE baseline", runBench},
 		{"token", "print a query API token (development signing key) for a role and scope", runToken},
 		{"dashboard", "print a campaign dashboard's address with an organizer's token", runDashboard},
+		{"accounts", "set up NATS operator/JWT mode: operator, accounts, matchd's credentials", runAccounts},
+		{"creds", "issue NATS credentials for a company, a candidate app, an organizer or an expert", runCreds},
 		{"about", "print the version and the attribution of the taxonomy data", runAbout},
 	}
 }

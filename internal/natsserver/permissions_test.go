@@ -21,7 +21,7 @@ import (
 
 var passwords = map[string]string{
 	"matchd": "MATCHD_PASSWORD", "company-acme": "ACME_PASSWORD", "candidate-c-0042": "CANDIDATE_PASSWORD",
-	"organizer-remain-zgc": "ORGANIZER_PASSWORD", "sys": "SYS_PASSWORD",
+	"organizer-remain-zgc": "ORGANIZER_PASSWORD", "expert-wang": "EXPERT_PASSWORD", "sys": "SYS_PASSWORD",
 }
 
 // startShipped starts a server with deploy/nats/nats-server.conf, on a free
