@@ -246,6 +246,7 @@ func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
 		c.deadLetter(ctx, msg, meta, re, "unknown")
 		return
 	}
+	in.Sequence = meta.Sequence.Stream
 	typ := in.Envelope.Type
 	if typ == TypeCampaignOpened || typ == TypeCampaignClosed {
 		var cancel context.CancelFunc

@@ -168,10 +168,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 	if err != nil {
 		return err
 	}
+	eraser := events.NewEraser(js, events.EraserConfig{Logger: log})
 	var cons *events.Consumer
 	if err := retry(setupCtx, log, "consumer", func(ctx context.Context) (err error) {
 		cons, err = events.NewConsumer(ctx, js, events.NewDecoder(validator, events.DecoderConfig{MaxBytes: cfg.MaxEventBytes}),
-			events.EngineHandler{Engine: engine}, metrics, events.ConsumerConfig{
+			events.ErasingHandler{Handler: events.EngineHandler{Engine: engine}, Eraser: eraser}, metrics, events.ConsumerConfig{
 				AckWait: cfg.AckWait, MaxAckPending: cfg.MaxAckPending, MaxDeliver: cfg.MaxDeliver, BackOff: cfg.RetryBackoff, Workers: cfg.Workers, Logger: log,
 			})
 		return err
@@ -233,7 +234,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 		wg.Add(1)
 		go func() { // exits when runCtx ends
 			defer wg.Done()
-			expire(runCtx, st, engine, cfg.RetentionCheck, log)
+			expire(runCtx, st, engine, eraser, cfg.RetentionCheck, log)
 		}()
 	}
 	web, err := serveHTTP(cfg, reg, queries, &health{nc: nc, rdb: rdb, cons: cons}, &wg, errc)
@@ -454,8 +455,9 @@ func sweep(ctx context.Context, e *matcher.Engine, period time.Duration, log *sl
 	})
 }
 
-// expire erases the candidates whose retention ran out, every period.
-func expire(ctx context.Context, st *state.Redis, e *matcher.Engine, period time.Duration, log *slog.Logger) {
+// expire erases the candidates whose retention ran out, every period: from
+// the state, then from the streams.
+func expire(ctx context.Context, st *state.Redis, e *matcher.Engine, er *events.Eraser, period time.Duration, log *slog.Logger) {
 	every(ctx, period, func() {
 		now := time.Now()
 		ids, err := st.ExpiredCandidates(ctx, now, 500)
@@ -468,6 +470,9 @@ func expire(ctx context.Context, st *state.Redis, e *matcher.Engine, period time
 			if _, err := e.ExpireCandidate(ctx, id, now); err != nil {
 				log.Warn("erase expired profile", "candidate_id", id, "error", err)
 				continue
+			}
+			if _, err := er.Erase(ctx, id, 0); err != nil {
+				log.Warn("erase expired profile from the streams; its messages stay until the streams' max age", "candidate_id", id, "error", err)
 			}
 			n++
 		}
