@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,6 +178,43 @@ func TestDashboard(t *testing.T) {
 	if lang != "en" {
 		t.Errorf("after the toggle the page language is %q", lang)
 	}
+	// The token left the address bar at once.
+	href, err := chromedp.Run(bctx, chromedp.Evaluate[string](`location.href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(href, "token") {
+		t.Errorf("the address bar still holds the token: %s", href)
+	}
+	// Without a token, or with one for another campaign, the page asks for
+	// one instead of showing data (each in a new tab: its own sessionStorage).
+	other := tokenFlags{dataDir: cfg.DataDir, role: "organizer", campaigns: listFlag{"another-campaign"}, ttl: time.Hour}
+	otherToken, err := other.mint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, url, msg string }{
+		{"no token", fmt.Sprintf("%s/dashboard/?campaign=%s&lang=en", base, camp), "auth_sub"},
+		{"another campaign's token", dashboardURL(base, camp, "en", otherToken), "auth_denied"},
+		{"a forged token", dashboardURL(base, camp, "en", orgToken[:len(orgToken)-4]+"AAAA"), "auth_invalid"},
+	} {
+		tctx, tcancel := chromedp.NewContext(bctx)
+		if err := chromedp.Do(tctx, chromedp.Navigate(tc.url), chromedp.WaitVisible(chromedp.CSS(`#auth`))); err != nil {
+			tcancel()
+			t.Fatalf("%s: the page did not ask for a token: %v", tc.name, err)
+		}
+		msg, err := chromedp.Run(tctx, chromedp.Evaluate[string](`document.querySelector('#auth-msg').dataset.i18n + '|' + document.querySelector('#dash').hidden`))
+		if err != nil || msg != tc.msg+"|true" {
+			t.Errorf("%s: page says %q (%v), want %s with no data shown", tc.name, msg, err, tc.msg)
+		}
+		if path := os.Getenv("TALENTMATCH_SCREENSHOT_AUTH"); path != "" && tc.name == "no token" {
+			if png, err := chromedp.Run(tctx, chromedp.CaptureScreenshot()); err == nil {
+				_ = os.WriteFile(path, png, 0o644)
+			}
+		}
+		tcancel()
+	}
+
 	if path := os.Getenv("TALENTMATCH_SCREENSHOT"); path != "" {
 		if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`button[data-lang="zh"]`)),
 			chromedp.Sleep(300*time.Millisecond)); err != nil { // let the re-render finish before the shot
