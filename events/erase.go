@@ -19,9 +19,10 @@ import (
 // erasure (withdrawal, consent_to_match false, retention expiry) has been
 // applied to the state:
 //
-//   - TALENT_IN: their events (talent.candidates.*.<id>,
-//     talent.feedback.candidate.<id>) up to the erasing event, purged by
-//     subject, and the companies' feedback that names them
+//   - TALENT_IN: their registrations and withdrawals
+//     (talent.candidates.*.<id>) up to the erasing event and not newer than
+//     it, deleted; their feedback (talent.feedback.candidate.<id>) up to it,
+//     purged by subject; the companies' feedback that names them
 //     (talent.feedback.company.*, found by reading candidate_id), deleted;
 //   - TALENT_MATCHES: every match event on talent.matches.*.*.*.<id>,
 //     purged by subject, retractions included;
@@ -67,16 +68,13 @@ func candidateSubjects(id string) []string {
 	return []string{"talent.candidates.registered." + id, "talent.candidates.withdrawn." + id, "talent.feedback.candidate." + id}
 }
 
-// candidateFilters cover candidateSubjects with one purge per entity.
-func candidateFilters(id string) []string {
-	return []string{"talent.candidates.*." + id, "talent.feedback.candidate." + id}
-}
-
-// Erase removes candidate id's messages. upTo is the stream sequence of the
-// TALENT_IN event that erased them: their inbound events after it (a new
-// registration) are kept. upTo 0 (an expiry, which no event caused) keeps
-// what the consumer has not acknowledged yet.
-func (e *Eraser) Erase(ctx context.Context, id string, upTo uint64) (Erased, error) {
+// Erase removes candidate id's messages. v is the version of the erasure
+// (the erasing event's, or the expiry's) and upTo the TALENT_IN sequence of
+// the erasing event: their registrations and withdrawals up to it are
+// deleted unless newer than v (an out-of-order registration that will win
+// stays), their feedback up to it purged. upTo 0 (an expiry, which no event
+// caused) stops at what the consumer has acknowledged.
+func (e *Eraser) Erase(ctx context.Context, id string, upTo uint64, v matcher.Version) (Erased, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, time.Minute)
@@ -94,18 +92,20 @@ func (e *Eraser) Erase(ctx context.Context, id string, upTo uint64) (Erased, err
 		}
 		upTo = info.AckFloor.Stream
 	}
-	for _, subj := range candidateFilters(id) {
-		k, err := e.purge(ctx, StreamIn, subj, upTo)
-		if err != nil {
-			return n, fmt.Errorf("erase %s: purge %s: %w", id, subj, err)
-		}
-		n.Inbound += k
-	}
 	in, err := e.js.Stream(ctx, StreamIn)
 	if err != nil {
 		return n, fmt.Errorf("erase %s: %w", id, err)
 	}
-	k, err := e.deleteWhere(ctx, in, "talent.feedback.company.>", upTo, func(m jetstream.Msg) bool { return namesCandidate(m.Data(), id) })
+	k, err := e.deleteWhere(ctx, in, "talent.candidates.*."+id, upTo, func(m jetstream.Msg) bool { return !newer(m.Data(), v) })
+	if err != nil {
+		return n, fmt.Errorf("erase %s: its registrations: %w", id, err)
+	}
+	n.Inbound += k
+	if k, err = e.purge(ctx, StreamIn, "talent.feedback.candidate."+id, upTo); err != nil {
+		return n, fmt.Errorf("erase %s: its feedback: %w", id, err)
+	}
+	n.Inbound += k
+	k, err = e.deleteWhere(ctx, in, "talent.feedback.company.>", upTo, func(m jetstream.Msg) bool { return namesCandidate(m.Data(), id) })
 	if err != nil {
 		return n, fmt.Errorf("erase %s: company feedback: %w", id, err)
 	}
@@ -233,6 +233,16 @@ func (e *Eraser) deleteWhere(ctx context.Context, s jetstream.Stream, filter str
 	return n, nil
 }
 
+// newer reports whether an inbound event's version is newer than v (the
+// engine's order: time, then event id). Bytes that do not decode are not.
+func newer(b []byte, v matcher.Version) bool {
+	var env Envelope
+	if json.Unmarshal(b, &env) != nil {
+		return false
+	}
+	return env.Time.After(v.Time) || env.Time.Equal(v.Time) && env.ID > v.EventID
+}
+
 // namesCandidate reports whether a CloudEvent's data names candidate id.
 func namesCandidate(b []byte, id string) bool {
 	var ev struct {
@@ -268,7 +278,7 @@ func (h ErasingHandler) Handle(ctx context.Context, in *Inbound) (matcher.Effect
 	default:
 		return ef, nil
 	}
-	if _, err := h.Eraser.Erase(ctx, id, in.Sequence); err != nil {
+	if _, err := h.Eraser.Erase(ctx, id, in.Sequence, in.Version()); err != nil {
 		return ef, err
 	}
 	return ef, nil

@@ -95,7 +95,7 @@ func TestDemo(t *testing.T) {
 	rs := testenv.RedisServer(t)
 	ns := testenv.NATSServer(t)
 	cfg := daemon.Defaults()
-	cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr = ns.ClientURL(), rs.URL(), t.TempDir(), "-"
+	cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr, cfg.APIAddr = ns.ClientURL(), rs.URL(), t.TempDir(), "-", "-"
 	_, stop, err := daemon.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

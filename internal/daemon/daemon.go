@@ -471,7 +471,7 @@ func expire(ctx context.Context, st *state.Redis, e *matcher.Engine, er *events.
 				log.Warn("erase expired profile", "candidate_id", id, "error", err)
 				continue
 			}
-			if _, err := er.Erase(ctx, id, 0); err != nil {
+			if _, err := er.Erase(ctx, id, 0, matcher.Version{Time: now, EventID: "retention-expiry"}); err != nil {
 				log.Warn("erase expired profile from the streams; its messages stay until the streams' max age", "candidate_id", id, "error", err)
 			}
 			n++

@@ -478,7 +478,7 @@ func TestSecretsAndProfilesStayOutOfLogs(t *testing.T) {
 	rs := testenv.RedisServer(t, func(o *redisserver.Options) { o.Args = []string{"--requirepass", secret} })
 	ns := testenv.NATSServer(t)
 	cfg := Defaults()
-	cfg.NATSURL, cfg.DataDir, cfg.HTTPAddr = ns.ClientURL(), t.TempDir(), "127.0.0.1:0"
+	cfg.NATSURL, cfg.DataDir, cfg.HTTPAddr, cfg.APIAddr = ns.ClientURL(), t.TempDir(), "127.0.0.1:0", "-"
 	cfg.RedisURL = "redis://:" + secret + "@" + rs.Addr()
 	var logs lockedBuffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
