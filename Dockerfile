@@ -8,6 +8,7 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/matchd ./cm
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/matchd /out/matchctl /usr/local/bin/
-ENV TALENTMATCH_HTTP_ADDR=0.0.0.0:8090 TALENTMATCH_DATA_DIR=/tmp/talentmatch
-EXPOSE 8090
+ENV TALENTMATCH_HTTP_ADDR=0.0.0.0:8090 TALENTMATCH_API_ADDR=0.0.0.0:8091 TALENTMATCH_DATA_DIR=/tmp/talentmatch
+# 8090: /metrics and probes (keep it internal); 8091: query API and dashboard (bearer tokens)
+EXPOSE 8090 8091
 ENTRYPOINT ["/usr/local/bin/matchd"]

@@ -34,6 +34,9 @@ type Inbound struct {
 	// last token.
 	Subject  string
 	EntityID string
+	// Sequence is the event's TALENT_IN stream sequence (0 when it did not
+	// come from the stream).
+	Sequence uint64
 
 	Job                *matcher.Job
 	JobClosed          *matcher.JobClosed

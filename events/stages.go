@@ -210,6 +210,9 @@ func Decode(dec *Decoder) Stage {
 			if err != nil {
 				return err
 			}
+			if d.Meta != nil {
+				in.Sequence = d.Meta.Sequence.Stream
+			}
 			d.In = in
 			return next(ctx, d)
 		}

@@ -129,7 +129,7 @@ func (e *benchEnv) startMatchd(ctx context.Context) error {
 		streamReplicas = "3"
 	}
 	for i, m := range e.matchd {
-		m.cmd = exec.Command(e.bin, "-nats-url", e.natsURL, "-redis-url", e.redisURL, "-http-addr", m.httpAddr,
+		m.cmd = exec.Command(e.bin, "-nats-url", e.natsURL, "-redis-url", e.redisURL, "-http-addr", m.httpAddr, "-api-addr", "-",
 			"-data-dir", filepath.Join(e.dir, fmt.Sprint("matchd", i)), "-shards", strconv.Itoa(e.shards), "-ranker", e.ranker,
 			"-stream-replicas", streamReplicas, "-log-level", "warn", "-pprof")
 		m.cmd.Stdout, m.cmd.Stderr = os.Stderr, os.Stderr

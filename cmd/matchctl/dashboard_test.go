@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,14 +44,20 @@ func TestDashboard(t *testing.T) {
 	rs := testenv.RedisServer(t)
 	ns := testenv.NATSServer(t)
 	cfg := daemon.Defaults()
-	cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr = ns.ClientURL(), rs.URL(), t.TempDir(), "127.0.0.1:0"
+	cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr, cfg.APIAddr = ns.ClientURL(), rs.URL(), t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
 	cfg.StatsTTL = 500 * time.Millisecond
 	info, stop, err := daemon.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stop()
-	base := "http://" + info.HTTPAddr
+	base := "http://" + info.APIAddr
+	// The API asks for a bearer token: the test is the operator, the page an
+	// organizer of the campaign, as matchctl dashboard would make them.
+	operator := tokenFlags{dataDir: cfg.DataDir, role: "operator", ttl: time.Hour}
+	if apiToken, err = operator.mint(); err != nil {
+		t.Fatal(err)
+	}
 
 	// The demo plays in the background, slowly enough to be watched.
 	demo := make(chan error, 1)
@@ -78,7 +85,12 @@ func TestDashboard(t *testing.T) {
 	bctx, tcancel := context.WithTimeout(bctx, 2*time.Minute)
 	defer tcancel()
 
-	url := fmt.Sprintf("%s/dashboard/?campaign=%s&lang=zh", base, camp)
+	organizer := tokenFlags{dataDir: cfg.DataDir, role: "organizer", campaigns: listFlag{camp}, ttl: time.Hour}
+	orgToken, err := organizer.mint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := dashboardURL(base, camp, "zh", orgToken)
 	if err := chromedp.Do(bctx,
 		chromedp.Navigate(url),
 		chromedp.WaitVisible(chromedp.CSS(`main[data-ready="1"]`)),
@@ -166,6 +178,43 @@ func TestDashboard(t *testing.T) {
 	if lang != "en" {
 		t.Errorf("after the toggle the page language is %q", lang)
 	}
+	// The token left the address bar at once.
+	href, err := chromedp.Run(bctx, chromedp.Evaluate[string](`location.href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(href, "token") {
+		t.Errorf("the address bar still holds the token: %s", href)
+	}
+	// Without a token, or with one for another campaign, the page asks for
+	// one instead of showing data (each in a new tab: its own sessionStorage).
+	other := tokenFlags{dataDir: cfg.DataDir, role: "organizer", campaigns: listFlag{"another-campaign"}, ttl: time.Hour}
+	otherToken, err := other.mint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, url, msg string }{
+		{"no token", fmt.Sprintf("%s/dashboard/?campaign=%s&lang=en", base, camp), "auth_sub"},
+		{"another campaign's token", dashboardURL(base, camp, "en", otherToken), "auth_denied"},
+		{"a forged token", dashboardURL(base, camp, "en", orgToken[:len(orgToken)-4]+"AAAA"), "auth_invalid"},
+	} {
+		tctx, tcancel := chromedp.NewContext(bctx)
+		if err := chromedp.Do(tctx, chromedp.Navigate(tc.url), chromedp.WaitVisible(chromedp.CSS(`#auth`))); err != nil {
+			tcancel()
+			t.Fatalf("%s: the page did not ask for a token: %v", tc.name, err)
+		}
+		msg, err := chromedp.Run(tctx, chromedp.Evaluate[string](`document.querySelector('#auth-msg').dataset.i18n + '|' + document.querySelector('#dash').hidden`))
+		if err != nil || msg != tc.msg+"|true" {
+			t.Errorf("%s: page says %q (%v), want %s with no data shown", tc.name, msg, err, tc.msg)
+		}
+		if path := os.Getenv("TALENTMATCH_SCREENSHOT_AUTH"); path != "" && tc.name == "no token" {
+			if png, err := chromedp.Run(tctx, chromedp.CaptureScreenshot()); err == nil {
+				_ = os.WriteFile(path, png, 0o644)
+			}
+		}
+		tcancel()
+	}
+
 	if path := os.Getenv("TALENTMATCH_SCREENSHOT"); path != "" {
 		if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`button[data-lang="zh"]`)),
 			chromedp.Sleep(300*time.Millisecond)); err != nil { // let the re-render finish before the shot
@@ -181,8 +230,16 @@ func TestDashboard(t *testing.T) {
 	}
 }
 
+// apiToken is the bearer token getJSON sends.
+var apiToken string
+
 func getJSON(url string, v any) error {
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}

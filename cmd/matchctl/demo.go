@@ -106,13 +106,14 @@ func runDemo(ctx context.Context, args []string) error {
 			nc.Close()
 		}
 	}
+	apiAddr := ""
 	if !found || *embedded {
 		info, stop, err := startDaemon(ctx, nf.dataDir)
 		if err != nil {
 			return err
 		}
 		defer stop()
-		url = info.NATSURL
+		url, apiAddr = info.NATSURL, info.APIAddr
 		fmt.Printf("matchd is running in this process: NATS %s, Redis %s, metrics http://%s/metrics\n", info.NATSURL, info.RedisURL, info.HTTPAddr)
 	}
 	nc, js, err := connect(url)
@@ -127,7 +128,16 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	camp := d.campaign["campaign_id"].(string)
-	fmt.Printf("campaign %s: %q — %d jobs from park companies, %d candidates\n\n", camp, d.campaign["name"], len(d.jobs), len(d.candidates))
+	fmt.Printf("campaign %s: %q — %d jobs from park companies, %d candidates\n", camp, d.campaign["name"], len(d.jobs), len(d.candidates))
+	if apiAddr != "" {
+		f := tokenFlags{dataDir: nf.dataDir, role: "organizer", campaigns: listFlag{camp}, ttl: 8 * time.Hour}
+		if tok, err := f.mint(); err == nil {
+			fmt.Printf("dashboard (organizer token in the fragment): %s\n", dashboardURL("http://"+apiAddr, camp, "zh", tok))
+		}
+	} else {
+		fmt.Printf("dashboard: matchctl dashboard --campaign %s\n", camp)
+	}
+	fmt.Println()
 
 	w, err := watchCampaign(ctx, js, camp, *quiet)
 	if err != nil {
@@ -201,7 +211,7 @@ func runDemo(ctx context.Context, args []string) error {
 func startDaemon(ctx context.Context, dataDir string) (daemon.Info, func(), error) {
 	cfg := daemon.Defaults()
 	cfg.DataDir = dataDir
-	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.HTTPAddr, cfg.APIAddr = "127.0.0.1:0", "127.0.0.1:0"
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	info, stop, err := daemon.Start(ctx, cfg, log)
 	if err != nil {

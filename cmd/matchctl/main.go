@@ -28,6 +28,10 @@ func init() {
 		{"eval", "measure match quality on jobs, candidates and relevance judgements, next to a baseline", runEval},
 		{"eval-gen", "generate a benchmark set (jobs, candidates, qrels) from the taxonomy", runEvalGen},
 		{"bench", "load benchmark against matchd, with this machine's ceilings and a ZUNIONSTORE baseline", runBench},
+		{"token", "print a query API token (development signing key) for a role and scope", runToken},
+		{"dashboard", "print a campaign dashboard's address with an organizer's token", runDashboard},
+		{"accounts", "set up NATS operator/JWT mode: operator, accounts, matchd's credentials", runAccounts},
+		{"creds", "issue NATS credentials for a company, a candidate app, an organizer or an expert", runCreds},
 		{"about", "print the version and the attribution of the taxonomy data", runAbout},
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/talentmatch/talentmatch/events"
+	"github.com/talentmatch/talentmatch/internal/auth"
 	"github.com/talentmatch/talentmatch/internal/query"
 	"github.com/talentmatch/talentmatch/matcher"
 )
@@ -37,6 +38,14 @@ type Config struct {
 	Logger *slog.Logger
 	// Registerer receives the query duration metric when non-nil.
 	Registerer prometheus.Registerer
+	// Auth verifies the bearer token of every HTTP request. Required: when
+	// nil, every request is refused (401).
+	Auth Authenticator
+}
+
+// Authenticator verifies a bearer token (an *auth.Verifier).
+type Authenticator interface {
+	Verify(token string) (*auth.Claims, error)
 }
 
 // API answers queries over HTTP and NATS.
@@ -71,21 +80,28 @@ func New(q *query.Service, nc *nats.Conn, cfg Config) *API {
 	return a
 }
 
-// Routes registers the API and the dashboard on mux.
+// Routes registers the API and the dashboard on mux. Every API route asks
+// for a bearer token and allows the roles and scopes of policy.go; the
+// dashboard's static files carry no data and are served to anyone (the
+// page asks for a token and sends it with each of its requests).
 func (a *API) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/v1/campaigns", a.http("campaigns", func(r *http.Request, p query.Page) (any, error) {
-		return a.q.Campaigns(r.Context(), p)
+	mux.HandleFunc("GET /api/v1/campaigns", a.http("campaigns", anyCampaignRole, func(r *http.Request, c *auth.Claims, p query.Page) (any, error) {
+		list, err := a.q.Campaigns(r.Context(), p)
+		if err != nil || c.Role == auth.RoleOperator {
+			return list, err
+		}
+		return visibleCampaigns(list, c), nil
 	}))
-	mux.HandleFunc("GET /api/v1/campaigns/{campaign_id}/stats", a.http("campaign_stats", func(r *http.Request, _ query.Page) (any, error) {
+	mux.HandleFunc("GET /api/v1/campaigns/{campaign_id}/stats", a.http("campaign_stats", campaignPolicy, func(r *http.Request, _ *auth.Claims, _ query.Page) (any, error) {
 		return a.q.CampaignStats(r.Context(), r.PathValue("campaign_id"))
 	}))
-	mux.HandleFunc("GET /api/v1/candidates/{candidate_id}/matches", a.http("candidate_matches", func(r *http.Request, p query.Page) (any, error) {
+	mux.HandleFunc("GET /api/v1/candidates/{candidate_id}/matches", a.http("candidate_matches", candidatePolicy, func(r *http.Request, _ *auth.Claims, p query.Page) (any, error) {
 		return a.q.CandidateMatches(r.Context(), r.PathValue("candidate_id"), p)
 	}))
-	mux.HandleFunc("GET /api/v1/jobs/{company_id}/{job_id}/matches", a.http("job_matches", func(r *http.Request, p query.Page) (any, error) {
+	mux.HandleFunc("GET /api/v1/jobs/{company_id}/{job_id}/matches", a.http("job_matches", companyPolicy, func(r *http.Request, _ *auth.Claims, p query.Page) (any, error) {
 		return a.q.JobMatches(r.Context(), matcher.JobRef{CompanyID: r.PathValue("company_id"), JobID: r.PathValue("job_id")}, p)
 	}))
-	mux.HandleFunc("GET /api/v1/companies/{company_id}/matches", a.http("company_matches", func(r *http.Request, p query.Page) (any, error) {
+	mux.HandleFunc("GET /api/v1/companies/{company_id}/matches", a.http("company_matches", companyPolicy, func(r *http.Request, _ *auth.Claims, p query.Page) (any, error) {
 		return a.q.CompanyMatches(r.Context(), r.PathValue("company_id"), p)
 	}))
 	mux.HandleFunc("GET /api/v1/campaigns/{campaign_id}/feed", a.feed)
@@ -101,10 +117,14 @@ type Error struct {
 	Code  int    `json:"code"`
 }
 
-func (a *API) http(endpoint string, f func(*http.Request, query.Page) (any, error)) http.HandlerFunc {
+func (a *API) http(endpoint string, allow policy, f func(*http.Request, *auth.Claims, query.Page) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		defer func() { a.dur.WithLabelValues(endpoint).Observe(time.Since(start).Seconds()) }()
+		claims, ok := a.authorize(w, r, endpoint, allow)
+		if !ok {
+			return
+		}
 		var p query.Page
 		var err error
 		if v := r.URL.Query().Get("limit"); v != "" {
@@ -120,7 +140,7 @@ func (a *API) http(endpoint string, f func(*http.Request, query.Page) (any, erro
 				return
 			}
 		}
-		res, err := f(r, p)
+		res, err := f(r, claims, p)
 		if err != nil {
 			code := status(err)
 			if code == http.StatusInternalServerError {
@@ -175,6 +195,9 @@ type FeedEvent struct {
 // match", data a FeedEvent) from the moment of the request, with a comment
 // every 15 seconds to keep proxies from closing the connection.
 func (a *API) feed(w http.ResponseWriter, r *http.Request) {
+	if _, ok := a.authorize(w, r, "feed", campaignPolicy); !ok {
+		return
+	}
 	id := r.PathValue("campaign_id")
 	if !validID(id) {
 		writeJSON(w, http.StatusBadRequest, Error{Error: "campaign_id must match ^[A-Za-z0-9_-]{1,64}$", Code: http.StatusBadRequest})

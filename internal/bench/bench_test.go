@@ -46,7 +46,7 @@ func TestRun(t *testing.T) {
 			defer rdb.Close()
 			ns := testenv.NATSServer(t)
 			cfg := daemon.Defaults()
-			cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr = ns.ClientURL(), redisURL, t.TempDir(), "127.0.0.1:0"
+			cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr, cfg.APIAddr = ns.ClientURL(), redisURL, t.TempDir(), "127.0.0.1:0", "-"
 			info, stop, err := daemon.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if err != nil {
 				t.Fatal(err)

@@ -104,7 +104,7 @@ func TestCluster(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 		p := &proc{name: fmt.Sprint("matchd", i), bin: matchdBin, log: logf, args: []string{
-			"-nats-url", strings.Join(clientURLs, ","), "-redis-url", redisURL, "-http-addr", addr,
+			"-nats-url", strings.Join(clientURLs, ","), "-redis-url", redisURL, "-http-addr", addr, "-api-addr", "-",
 			"-data-dir", filepath.Join(dir, fmt.Sprint("m", i)), "-shards", fmt.Sprint(shards), "-stream-replicas", "3",
 			"-redis-wait-replicas", "1", "-top-k", "1000", "-max-matches-per-job-per-hour", "0", "-max-matches-per-candidate-per-day", "0", "-ack-wait", "3s", "-retry-backoff", "200ms,500ms,1s,2s",
 			"-max-deliver", "1000", "-workers", "32", "-log-level", "debug"}}

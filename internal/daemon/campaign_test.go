@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/talentmatch/talentmatch/internal/auth"
 	"io"
 	"net/http"
 	"strings"
@@ -217,10 +218,7 @@ func TestFairShare(t *testing.T) {
 
 func (h *harness) getJSON(t *testing.T, path string, want int, v any) {
 	t.Helper()
-	resp, err := http.Get("http://" + h.info.HTTPAddr + path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := h.apiGet(t, path, h.token(t, auth.Claims{Role: auth.RoleOperator}))
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != want {

@@ -62,9 +62,20 @@ type Config struct {
 	// TopK is the default number of matches one event may create per
 	// campaign. Default 20.
 	TopK int
-	// HTTPAddr serves /metrics, /healthz and /readyz. Default
-	// 127.0.0.1:8090; empty string via flag "-" disables it.
+	// HTTPAddr serves the operations endpoints /metrics, /healthz,
+	// /readyz (and /debug/pprof). Default 127.0.0.1:8090; "-" disables it.
 	HTTPAddr string
+	// APIAddr serves the query API, the live feeds and the dashboard, which
+	// ask for a bearer token. Default 127.0.0.1:8091; "-" disables it.
+	APIAddr string
+	// APIKeys is a file of the public keys that sign the query API's
+	// tokens (PEM or JWKS). Empty: a development key is created under
+	// DataDir (matchctl token signs with it).
+	APIKeys string
+	// APIIssuer, when set, is the iss every token must carry.
+	APIIssuer string
+	// APIAudience every token must name. Default "talentmatch".
+	APIAudience string
 	// Ranker is how candidates and jobs are retrieved: "mirror" (an
 	// in-memory copy of the Redis index in each replica, followed through
 	// Redis's change log) or "redis" (inverted indexes read from Redis for
@@ -120,6 +131,8 @@ func Defaults() Config {
 		MinScore:          0.45,
 		TopK:              20,
 		HTTPAddr:          "127.0.0.1:8090",
+		APIAddr:           "127.0.0.1:8091",
+		APIAudience:       "talentmatch",
 		Ranker:            "mirror",
 		Workers:           64,
 		MaxAckPending:     1024,
@@ -222,6 +235,10 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.MinScore, "min-score", c.MinScore, "default match threshold in [0,1] ($TALENTMATCH_MIN_SCORE)")
 	num(&c.TopK, "top-k", "TALENTMATCH_TOP_K", "default matches created per event and campaign")
 	str(&c.HTTPAddr, "http-addr", "TALENTMATCH_HTTP_ADDR", "address of /metrics, /healthz, /readyz (\"-\" disables)")
+	str(&c.APIAddr, "api-addr", "TALENTMATCH_API_ADDR", "address of the query API, the live feeds and the dashboard, with bearer tokens (\"-\" disables)")
+	str(&c.APIKeys, "api-keys", "TALENTMATCH_API_KEYS", "file of the public keys (PEM or JWKS) that sign the API's tokens; empty: a development key in the data directory")
+	str(&c.APIIssuer, "api-issuer", "TALENTMATCH_API_ISSUER", "iss every API token must carry (empty: any)")
+	str(&c.APIAudience, "api-audience", "TALENTMATCH_API_AUDIENCE", "aud every API token must name")
 	str(&c.Ranker, "ranker", "TALENTMATCH_RANKER", "retrieval: mirror (in-memory copy of the Redis index) or redis")
 	num(&c.Workers, "workers", "TALENTMATCH_WORKERS", "events handled at once")
 	num(&c.MaxAckPending, "max-ack-pending", "TALENTMATCH_MAX_ACK_PENDING", "unacknowledged events allowed")

@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +18,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/talentmatch/talentmatch/events"
@@ -39,15 +36,17 @@ import (
 type Info struct {
 	NATSURL  string
 	RedisURL string
-	HTTPAddr string
+	HTTPAddr string // operations: /metrics, /healthz, /readyz
+	APIAddr  string // the query API and the dashboard (bearer tokens)
 }
 
 // NATSURLFile and RedisURLFile, under the data directory, hold the URLs of
-// the embedded NATS server and private Redis while matchd runs, so that
-// matchctl finds them.
+// the embedded NATS server and private Redis while matchd runs, and
+// APIURLFile the query API's, so that matchctl finds them.
 const (
 	NATSURLFile  = "nats.url"
 	RedisURLFile = "redis.url"
+	APIURLFile   = "api.url"
 )
 
 // Start runs matchd in the background, as Run does, and returns once it is
@@ -172,10 +171,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 	if err != nil {
 		return err
 	}
+	eraser := events.NewEraser(js, events.EraserConfig{Logger: log})
 	var cons *events.Consumer
 	if err := retry(setupCtx, log, "consumer", func(ctx context.Context) (err error) {
 		cons, err = events.NewConsumer(ctx, js, events.NewDecoder(validator, events.DecoderConfig{MaxBytes: cfg.MaxEventBytes}),
-			events.EngineHandler{Engine: engine}, metrics, events.ConsumerConfig{
+			events.ErasingHandler{Handler: events.EngineHandler{Engine: engine}, Eraser: eraser}, metrics, events.ConsumerConfig{
 				AckWait: cfg.AckWait, MaxAckPending: cfg.MaxAckPending, MaxDeliver: cfg.MaxDeliver, BackOff: cfg.RetryBackoff, Workers: cfg.Workers, Logger: log,
 			})
 		return err
@@ -223,7 +223,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 		defer wg.Done()
 		monitor(runCtx, metrics, cons, nc, rdb, st, log)
 	}()
-	queries := api.New(query.New(st, scorer, ranker, tax, query.Config{StatsTTL: cfg.StatsTTL}), nc, api.Config{Logger: log, Registerer: reg})
+	tokens, err := verifier(cfg, log)
+	if err != nil {
+		return err
+	}
+	queries := api.New(query.New(st, scorer, ranker, tax, query.Config{StatsTTL: cfg.StatsTTL}), nc, api.Config{Logger: log, Registerer: reg, Auth: tokens})
 	svc, err := queries.StartService()
 	if err != nil {
 		return fmt.Errorf("start the query service: %w", err)
@@ -233,41 +237,17 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 		wg.Add(1)
 		go func() { // exits when runCtx ends
 			defer wg.Done()
-			expire(runCtx, st, engine, cfg.RetentionCheck, log)
+			expire(runCtx, st, engine, eraser, cfg.RetentionCheck, log)
 		}()
 	}
-	httpAddr := ""
-	var srv *http.Server
-	if cfg.HTTPAddr != "" && cfg.HTTPAddr != "-" {
-		h := &health{nc: nc, rdb: rdb, cons: cons}
-		mux := http.NewServeMux()
-		queries.Routes(mux)
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-		mux.HandleFunc("/healthz", h.live)
-		mux.HandleFunc("/readyz", h.ready)
-		if cfg.Pprof {
-			mux.HandleFunc("/debug/pprof/", pprof.Index)
-			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		}
-		ln, err := net.Listen("tcp", cfg.HTTPAddr)
-		if err != nil {
-			return fmt.Errorf("listen on %s for /metrics: %w (set TALENTMATCH_HTTP_ADDR)", cfg.HTTPAddr, err)
-		}
-		httpAddr = ln.Addr().String()
-		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-		wg.Add(1)
-		go func() { // exits when srv is shut down below
-			defer wg.Done()
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errc <- err
-			}
-		}()
+	web, err := serveHTTP(cfg, reg, queries, &health{nc: nc, rdb: rdb, cons: cons}, &wg, errc)
+	if err != nil {
+		return err
 	}
-	log.Info("matchd running", "nats", nc.ConnectedUrlRedacted(), "redis", redisURL, "prefix", cfg.Prefix, "http", httpAddr, "ranker", cfg.Ranker,
+	log.Info("matchd running", "nats", nc.ConnectedUrlRedacted(), "redis", redisURL, "prefix", cfg.Prefix, "http", web.opsAddr, "api", web.apiAddr, "ranker", cfg.Ranker,
 		"min_score", cfg.MinScore, "top_k", cfg.TopK, "taxonomy_skills", tax.NumSkills())
 	if ready != nil {
-		ready(Info{NATSURL: natsURL, RedisURL: redisURL, HTTPAddr: httpAddr})
+		ready(Info{NATSURL: natsURL, RedisURL: redisURL, HTTPAddr: web.opsAddr, APIAddr: web.apiAddr})
 	}
 	var runErr error
 	select {
@@ -277,11 +257,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 		log.Error("stopping", "error", runErr)
 	}
 	stop()
-	if srv != nil {
-		sctx, c := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = srv.Shutdown(sctx)
-		c()
-	}
+	web.shutdown()
 	wg.Wait()
 	stopFollow()
 	if followDone != nil {
@@ -482,8 +458,9 @@ func sweep(ctx context.Context, e *matcher.Engine, period time.Duration, log *sl
 	})
 }
 
-// expire erases the candidates whose retention ran out, every period.
-func expire(ctx context.Context, st *state.Redis, e *matcher.Engine, period time.Duration, log *slog.Logger) {
+// expire erases the candidates whose retention ran out, every period: from
+// the state, then from the streams.
+func expire(ctx context.Context, st *state.Redis, e *matcher.Engine, er *events.Eraser, period time.Duration, log *slog.Logger) {
 	every(ctx, period, func() {
 		now := time.Now()
 		ids, err := st.ExpiredCandidates(ctx, now, 500)
@@ -496,6 +473,9 @@ func expire(ctx context.Context, st *state.Redis, e *matcher.Engine, period time
 			if _, err := e.ExpireCandidate(ctx, id, now); err != nil {
 				log.Warn("erase expired profile", "candidate_id", id, "error", err)
 				continue
+			}
+			if _, err := er.Erase(ctx, id, 0, matcher.Version{Time: now, EventID: "retention-expiry"}); err != nil {
+				log.Warn("erase expired profile from the streams; its messages stay until the streams' max age", "candidate_id", id, "error", err)
 			}
 			n++
 		}

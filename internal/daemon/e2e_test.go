@@ -32,9 +32,17 @@ type harness struct {
 	matches *testenv.Watcher
 	dlq     *testenv.Watcher
 	t0      time.Time
+	dataDir string
 }
 
 func start(t *testing.T, mod func(*Config)) *harness {
+	t.Helper()
+	return startLogged(t, mod, nil)
+}
+
+// startLogged is start with the daemon's logs (at Debug) written to logs
+// when it is not nil.
+func startLogged(t *testing.T, mod func(*Config), logs io.Writer) *harness {
 	t.Helper()
 	rs := testenv.RedisServer(t)
 	ns := testenv.NATSServer(t)
@@ -42,7 +50,7 @@ func start(t *testing.T, mod func(*Config)) *harness {
 	cfg.NATSURL = ns.ClientURL()
 	cfg.RedisURL = rs.URL()
 	cfg.DataDir = t.TempDir()
-	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.HTTPAddr, cfg.APIAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Shards = 4
 	cfg.RetryBackoff = []time.Duration{100 * time.Millisecond}
 	if mod != nil {
@@ -55,8 +63,11 @@ func start(t *testing.T, mod func(*Config)) *harness {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	if logs != nil {
+		log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	go func() { done <- Run(ctx, cfg, log, func(i Info) { ready <- i }) }()
-	h := &harness{t0: time.Now().Add(-time.Hour).Truncate(time.Second)}
+	h := &harness{t0: time.Now().Add(-time.Hour).Truncate(time.Second), dataDir: cfg.DataDir}
 	select {
 	case h.info = <-ready:
 	case err := <-done:
@@ -473,7 +484,7 @@ func TestSecretsAndProfilesStayOutOfLogs(t *testing.T) {
 	rs := testenv.RedisServer(t, func(o *redisserver.Options) { o.Args = []string{"--requirepass", secret} })
 	ns := testenv.NATSServer(t)
 	cfg := Defaults()
-	cfg.NATSURL, cfg.DataDir, cfg.HTTPAddr = ns.ClientURL(), t.TempDir(), "127.0.0.1:0"
+	cfg.NATSURL, cfg.DataDir, cfg.HTTPAddr, cfg.APIAddr = ns.ClientURL(), t.TempDir(), "127.0.0.1:0", "-"
 	cfg.RedisURL = "redis://:" + secret + "@" + rs.Addr()
 	var logs lockedBuffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

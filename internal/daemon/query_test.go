@@ -13,6 +13,7 @@ import (
 
 	"github.com/talentmatch/talentmatch/events"
 	"github.com/talentmatch/talentmatch/internal/api"
+	"github.com/talentmatch/talentmatch/internal/auth"
 	"github.com/talentmatch/talentmatch/internal/query"
 	"github.com/talentmatch/talentmatch/matcher"
 )
@@ -153,7 +154,8 @@ func TestQueries(t *testing.T) {
 	t.Run("live feed", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+h.info.HTTPAddr+"/api/v1/campaigns/q26/feed", nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+h.info.APIAddr+"/api/v1/campaigns/q26/feed", nil)
+		req.Header.Set("Authorization", "Bearer "+h.token(t, auth.Claims{Role: auth.RoleOrganizer, Campaigns: []string{camp}}))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -187,7 +189,7 @@ func TestQueries(t *testing.T) {
 
 	t.Run("dashboard is served", func(t *testing.T) {
 		for _, p := range []string{"/dashboard/", "/dashboard/app.js", "/dashboard/style.css"} {
-			resp, err := http.Get("http://" + h.info.HTTPAddr + p)
+			resp, err := http.Get("http://" + h.info.APIAddr + p)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -21,7 +21,7 @@ import (
 
 var passwords = map[string]string{
 	"matchd": "MATCHD_PASSWORD", "company-acme": "ACME_PASSWORD", "candidate-c-0042": "CANDIDATE_PASSWORD",
-	"organizer-remain-zgc": "ORGANIZER_PASSWORD", "sys": "SYS_PASSWORD",
+	"organizer-remain-zgc": "ORGANIZER_PASSWORD", "expert-wang": "EXPERT_PASSWORD", "sys": "SYS_PASSWORD",
 }
 
 // startShipped starts a server with deploy/nats/nats-server.conf, on a free
@@ -250,7 +250,7 @@ func TestMatchdUnderShippedPermissions(t *testing.T) {
 	s := startShipped(t)
 	rs := testenv.RedisServer(t)
 	cfg := daemon.Defaults()
-	cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr = s.ClientURL(), rs.URL(), t.TempDir(), "-"
+	cfg.NATSURL, cfg.RedisURL, cfg.DataDir, cfg.HTTPAddr, cfg.APIAddr = s.ClientURL(), rs.URL(), t.TempDir(), "-", "-"
 	cfg.NATSUser, cfg.NATSPassword, cfg.NATSInboxPrefix = "matchd", "pw-matchd", "_INBOX_matchd"
 	_, stop, err := daemon.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -1,5 +1,8 @@
 // talentmatch organizer dashboard: campaign stats (polled) and the live match
-// feed (server-sent events), bilingual, no dependencies.
+// feed (server-sent events read through fetch, so that it carries the bearer
+// token), bilingual, no dependencies. The token comes in the URL fragment
+// (#token=..., never sent to a server, removed from the address bar at
+// once) or is pasted into the page; it is kept in sessionStorage only.
 (() => {
   "use strict";
 
@@ -10,6 +13,8 @@
   const STATUSES = ["open", "scheduled", "ended", "closed"];
 
   const $ = (sel) => document.querySelector(sel);
+  const TOKEN_KEY = "talentmatch.token";
+  let TOKEN = takeToken();
   const params = new URLSearchParams(location.search);
   const campaignId = (params.get("campaign") || "").trim();
 
@@ -24,7 +29,7 @@
     seen: new Set(),
     everOpen: false,
     conn: "idle",
-    es: null,
+    feedAbort: null,
     hover: null,
     inflight: false,
     again: false,
@@ -161,6 +166,46 @@
     }
   }
 
+  // ---------- token ----------
+  function takeToken() {
+    const h = new URLSearchParams(location.hash.slice(1));
+    const tk = (h.get("token") || "").trim();
+    if (tk) {
+      try { sessionStorage.setItem(TOKEN_KEY, tk); } catch { /* private mode: keep it in memory */ }
+      history.replaceState(null, "", location.pathname + location.search);
+      return tk;
+    }
+    try { return sessionStorage.getItem(TOKEN_KEY) || ""; } catch { return ""; }
+  }
+  function headers(accept) {
+    const h = { Accept: accept || "application/json" };
+    if (TOKEN) h.Authorization = "Bearer " + TOKEN;
+    return h;
+  }
+  // needToken stops the page and asks for a token: 401 (none, expired or
+  // invalid) or 403 (valid, but not for this campaign).
+  function needToken(status) {
+    S.stopped = true;
+    clearInterval(S.pollT);
+    if (S.feedAbort) S.feedAbort.abort();
+    setConn("idle");
+    for (const id of ["#loading", "#dash", "#picker"]) $(id).hidden = true;
+    const msg = $("#auth-msg");
+    msg.dataset.i18n = status === 403 ? "auth_denied" : (TOKEN ? "auth_invalid" : "auth_sub");
+    msg.textContent = t(msg.dataset.i18n);
+    $("#auth").hidden = false;
+    for (const el of [document.documentElement, $("#app")]) { el.dataset.view = "auth"; el.dataset.ready = "1"; }
+  }
+  function initAuthForm() {
+    $("#auth-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      const tk = $("#auth-token").value.trim();
+      if (!tk) return;
+      try { sessionStorage.setItem(TOKEN_KEY, tk); } catch { /* ignore */ }
+      location.reload();
+    });
+  }
+
   async function loadStats() {
     if (S.stopped) return;
     if (S.inflight) { S.again = true; return; }
@@ -168,7 +213,8 @@
     S.lastFetch = Date.now();
     try {
       const r = await fetch(new URL(`campaigns/${encodeURIComponent(campaignId)}/stats`, API),
-        { cache: "no-store", headers: { Accept: "application/json" }, signal: AbortSignal.timeout(10000) });
+        { cache: "no-store", headers: headers(), signal: AbortSignal.timeout(10000) });
+      if (r.status === 401 || r.status === 403) return needToken(r.status);
       if (r.status === 404) return notFound();
       if (!r.ok) throw new Error("HTTP " + r.status);
       const st = await r.json();
@@ -199,7 +245,7 @@
     S.stopped = true;
     S.notFound = true;
     clearInterval(S.pollT);
-    if (S.es) S.es.close();
+    if (S.feedAbort) S.feedAbort.abort();
     setConn("idle");
     renderNotFound();
   }
@@ -454,24 +500,56 @@
     el.querySelector(".conn-text").textContent = t("conn_" + state);
   }
 
-  function connect() {
+  // connect reads the live feed, reconnecting after a drop (EventSource
+  // cannot send an Authorization header, so the stream is parsed here).
+  async function connect() {
     if (S.stopped) return;
-    if (S.es) S.es.close();
-    const es = new EventSource(new URL(`campaigns/${encodeURIComponent(campaignId)}/feed`, API));
-    S.es = es;
+    if (S.feedAbort) S.feedAbort.abort();
+    const ctl = new AbortController();
+    S.feedAbort = ctl;
     setConn(S.everOpen ? "reconnecting" : "connecting");
-    es.onopen = () => { S.everOpen = true; setConn("live"); kickStats(); };
-    es.onerror = () => {
-      if (es !== S.es) return;
-      if (es.readyState === EventSource.CLOSED) {
-        // EventSource gives up on HTTP errors; try again ourselves.
-        setConn("offline");
-        es.close();
-        setTimeout(connect, RETRY_MS);
-      } else setConn(S.everOpen ? "reconnecting" : "connecting");
-    };
-    es.addEventListener("match", onEvent);
-    es.onmessage = onEvent;
+    let wait = RETRY_MS;
+    try {
+      const r = await fetch(new URL(`campaigns/${encodeURIComponent(campaignId)}/feed`, API),
+        { cache: "no-store", headers: headers("text/event-stream"), signal: ctl.signal });
+      if (r.status === 401 || r.status === 403) return needToken(r.status);
+      if (!r.ok || !r.body) throw new Error("HTTP " + r.status);
+      S.everOpen = true;
+      setConn("live");
+      kickStats();
+      const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf = (buf + value).replace(/\r\n?/g, "\n");
+        let i;
+        while ((i = buf.indexOf("\n\n")) >= 0) {
+          dispatch(buf.slice(0, i));
+          buf = buf.slice(i + 2);
+        }
+      }
+      wait = 2000; // the server's retry: the stream ended, reconnect soon
+    } catch (err) { /* offline or aborted */ }
+    if (ctl !== S.feedAbort || S.stopped) return;
+    setConn(wait === RETRY_MS ? "offline" : "reconnecting");
+    setTimeout(connect, wait);
+  }
+
+  // dispatch handles one server-sent event block.
+  function dispatch(block) {
+    const data = [];
+    let id = "";
+    for (const line of block.split("\n")) {
+      if (!line || line[0] === ":") continue;
+      const c = line.indexOf(":");
+      const field = c < 0 ? line : line.slice(0, c);
+      let v = c < 0 ? "" : line.slice(c + 1);
+      if (v[0] === " ") v = v.slice(1);
+      if (field === "data") data.push(v);
+      else if (field === "id") id = v;
+    }
+    if (data.length) onEvent({ data: data.join("\n"), lastEventId: id });
   }
 
   // ---------- campaign picker ----------
@@ -482,7 +560,8 @@
       for (let page = 0; page < 50; page++) {
         const u = new URL("campaigns", API);
         if (cursor) u.searchParams.set("cursor", cursor);
-        const r = await fetch(u, { cache: "no-store", headers: { Accept: "application/json" } });
+        const r = await fetch(u, { cache: "no-store", headers: headers() });
+        if (r.status === 401 || r.status === 403) return needToken(r.status);
         if (!r.ok) throw new Error("HTTP " + r.status);
         const j = await r.json();
         items.push(...(j.items || []));
@@ -524,6 +603,8 @@
   function start() {
     document.querySelectorAll("button[data-lang]").forEach((b) => b.addEventListener("click", () => setLang(b.dataset.lang)));
     setLang(S.lang);
+    initAuthForm();
+    if (!TOKEN) return needToken(401);
     if (!campaignId) {
       $("#loading").hidden = true;
       $("#picker").hidden = false;
