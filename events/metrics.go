@@ -23,12 +23,6 @@ type Metrics struct {
 	Feedback         *prometheus.CounterVec
 	// Redeliveries counts messages delivered more than once.
 	Redeliveries prometheus.Counter
-	// Gauges sampled by the daemon.
-	ConsumerPending    prometheus.Gauge
-	ConsumerAckPending prometheus.Gauge
-	NATSConnected      prometheus.Gauge
-	RedisUp            prometheus.Gauge
-	MatchesHeld        prometheus.Gauge
 }
 
 var typeLabels = []string{TypeJobPosted, TypeJobClosed, TypeCandidateRegistered, TypeCandidateWithdrawn, TypeCampaignOpened, TypeCampaignClosed,
@@ -67,26 +61,6 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: "talentmatch", Name: "redeliveries_total",
 			Help: "Inbound messages received again after an earlier delivery (a retry, an expired ack wait or a lost ack).",
 		}),
-		ConsumerPending: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: "talentmatch", Name: "consumer_pending_messages",
-			Help: "Inbound events in TALENT_IN not yet delivered to the matchd consumer (its lag).",
-		}),
-		ConsumerAckPending: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: "talentmatch", Name: "consumer_ack_pending_messages",
-			Help: "Inbound events delivered to matchd replicas and not yet acknowledged.",
-		}),
-		NATSConnected: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: "talentmatch", Name: "nats_connected",
-			Help: "1 when this replica is connected to NATS.",
-		}),
-		RedisUp: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: "talentmatch", Name: "redis_up",
-			Help: "1 when this replica's last Redis ping succeeded.",
-		}),
-		MatchesHeld: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: "talentmatch", Name: "matches_held",
-			Help: "Matches held back by the fair-share caps, over all campaigns.",
-		}),
 	}
 	for _, k := range []string{"interested", "declined", "hired"} {
 		m.Feedback.WithLabelValues(k)
@@ -104,8 +78,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.DeadLetters.WithLabelValues(string(r))
 	}
 	if reg != nil {
-		reg.MustRegister(m.EventsTotal, m.EventDuration, m.MatchesPublished, m.DeadLetters, m.InFlight, m.Feedback, m.Redeliveries,
-			m.ConsumerPending, m.ConsumerAckPending, m.NATSConnected, m.RedisUp, m.MatchesHeld)
+		reg.MustRegister(m.EventsTotal, m.EventDuration, m.MatchesPublished, m.DeadLetters, m.InFlight, m.Feedback, m.Redeliveries)
 	}
 	return m
 }

@@ -11,25 +11,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/talentmatch/talentmatch/events"
-	"github.com/talentmatch/talentmatch/internal/api"
-	"github.com/talentmatch/talentmatch/internal/natsserver"
-	"github.com/talentmatch/talentmatch/internal/query"
 	"github.com/talentmatch/talentmatch/internal/redisserver"
 	"github.com/talentmatch/talentmatch/matcher"
-	"github.com/talentmatch/talentmatch/matcher/mirror"
 	"github.com/talentmatch/talentmatch/matcher/state"
-	"github.com/talentmatch/talentmatch/matcher/taxonomy"
-	"github.com/talentmatch/talentmatch/schemas"
 )
 
 // Info says where a running daemon can be reached.
@@ -75,194 +65,48 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(Info)) er
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	var cleanups []func()
-	defer func() {
-		for i := len(cleanups) - 1; i >= 0; i-- {
-			cleanups[i]()
-		}
-	}()
-
-	natsURL := cfg.NATSURL
-	if natsURL == "" {
-		ns, err := natsserver.Start(natsserver.Options{Port: cfg.EmbeddedNATSPort, StoreDir: filepath.Join(cfg.DataDir, "nats")})
-		if err != nil {
-			return err
-		}
-		cleanups = append(cleanups, func() { ns.Shutdown(); ns.WaitForShutdown() })
-		natsURL = ns.ClientURL()
-		if err := writeURL(cfg.DataDir, NATSURLFile, natsURL); err != nil {
-			return err
-		}
-		cleanups = append(cleanups, func() { os.Remove(filepath.Join(cfg.DataDir, NATSURLFile)) })
-		log.Info("embedded NATS server with JetStream listening", "url", natsURL, "store", filepath.Join(cfg.DataDir, "nats"))
-	}
-	opts, err := natsOptions(cfg)
-	if err != nil {
+	a := &app{cfg: cfg, log: log}
+	defer a.close()
+	if err := a.connectNATS(ctx); err != nil {
 		return err
 	}
-	nc, err := nats.Connect(natsURL, append(opts,
-		nats.Name("matchd"),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(500*time.Millisecond),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				log.Warn("disconnected from NATS", "error", err)
-			}
-		}),
-		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("reconnected to NATS", "url", c.ConnectedUrlRedacted()) }),
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { log.Warn("NATS error", "error", err) }),
-	)...)
-	if err != nil {
-		return fmt.Errorf("connect to NATS at %s: %w (set NATS_URL, or leave it empty for an embedded server)", redactUserinfo(natsURL), err)
-	}
-	cleanups = append(cleanups, func() { _ = nc.Drain() })
-	if err := events.CheckServer(ctx, nc); err != nil {
-		return err
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
+	// In a fresh NATS cluster JetStream may need a few seconds to elect a
+	// leader: the setup steps retry, each attempt with its own deadline,
+	// until the setup deadline. Loading the mirror reads every profile
+	// once (minutes at city scale) and has no deadline but ctx.
 	setupCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	// In a fresh NATS cluster JetStream may need a few seconds to elect a
-	// leader, and a request sent before that can hang: each attempt gets its
-	// own deadline and is retried until the setup deadline.
-	if err := retry(setupCtx, log, "streams", func(ctx context.Context) error {
-		return events.EnsureStreams(ctx, js, events.StreamConfig{Replicas: cfg.StreamReplicas})
-	}); err != nil {
-		return err
-	}
-
-	rdb, redisURL, stopRedis, err := connectRedis(setupCtx, cfg, log)
-	if err != nil {
-		return err
-	}
-	cleanups = append(cleanups, stopRedis)
-	st, err := state.New(rdb, state.Config{Prefix: cfg.Prefix, Shards: cfg.Shards, Logger: log, Retention: cfg.Retention,
-		WaitReplicas: cfg.RedisWaitReplicas, WaitTimeout: cfg.RedisWaitTimeout})
-	if err != nil {
-		return err
-	}
-	if err := st.Init(setupCtx); err != nil {
-		return err
-	}
-	cleanups = append(cleanups, st.Close)
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := events.NewMetrics(reg)
-	tax := taxonomy.Default()
-	scorer := matcher.NewScorer(tax, matcher.ScoreConfig{})
-	var ranker matcher.Ranker = matcher.NewIndexRanker(st, scorer, 0)
-	var store matcher.Store = st
-	var m *mirror.Mirror
-	if cfg.Ranker == "mirror" {
-		m = mirror.New(scorer)
-		ranker, store = m, mirror.Store{Store: st, Mirror: m}
-	}
-	engine, err := matcher.NewEngine(matcher.Config{MinScore: cfg.MinScore, TopK: cfg.TopK, Logger: log,
-		JobHourlyCap: cfg.JobHourlyCap, CandidateDailyCap: cfg.CandidateDailyCap},
-		matcher.NewNormalizer(tax), scorer, store, ranker, events.NewPublisher(js, metrics))
-	if err != nil {
-		return err
-	}
-	validator, err := schemas.New()
-	if err != nil {
-		return err
-	}
-	eraser := events.NewEraser(js, events.EraserConfig{Logger: log})
-	var cons *events.Consumer
-	if err := retry(setupCtx, log, "consumer", func(ctx context.Context) (err error) {
-		cons, err = events.NewConsumer(ctx, js, events.NewDecoder(validator, events.DecoderConfig{MaxBytes: cfg.MaxEventBytes}),
-			events.ErasingHandler{Handler: events.EngineHandler{Engine: engine}, Eraser: eraser}, metrics, events.ConsumerConfig{
-				AckWait: cfg.AckWait, MaxAckPending: cfg.MaxAckPending, MaxDeliver: cfg.MaxDeliver, BackOff: cfg.RetryBackoff, Workers: cfg.Workers, Logger: log,
-			})
-		return err
-	}); err != nil {
-		return err
-	}
-
-	var follower *state.Follower
-	if m != nil {
-		// Loading the mirror reads every profile once: minutes at city scale.
-		if follower, err = st.NewFollower(ctx, m); err != nil {
+	for _, step := range []func(context.Context) error{a.ensureStreams, a.connectState, a.buildEngine, a.buildConsumer} {
+		if err := step(setupCtx); err != nil {
 			return err
 		}
-		m.SetSync(follower.Sync)
 	}
-
-	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	if err := a.loadMirror(ctx); err != nil {
+		return err
+	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	followCtx, stopFollow := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopFollow()
-	var followDone chan struct{}
-	if follower != nil {
-		followDone = make(chan struct{})
-		go func() { // exits when followCtx ends, after the consumer stopped
-			defer close(followDone)
-			follower.Run(followCtx)
-		}()
-	}
-	wg.Add(1)
-	go func() { // exits when runCtx ends and in-flight events are done
-		defer wg.Done()
-		if err := cons.Run(runCtx); err != nil {
-			errc <- err
-		}
-	}()
-	wg.Add(1)
-	go func() { // exits when runCtx ends
-		defer wg.Done()
-		sweep(runCtx, engine, cfg.SweepInterval, log)
-	}()
-	wg.Add(1)
-	go func() { // exits when runCtx ends
-		defer wg.Done()
-		monitor(runCtx, metrics, cons, nc, rdb, st, log)
-	}()
-	tokens, err := verifier(cfg, log)
-	if err != nil {
-		return err
-	}
-	queries := api.New(query.New(st, scorer, ranker, tax, query.Config{StatsTTL: cfg.StatsTTL}), nc, api.Config{Logger: log, Registerer: reg, Auth: tokens})
-	svc, err := queries.StartService()
-	if err != nil {
-		return fmt.Errorf("start the query service: %w", err)
-	}
-	defer func() { _ = svc.Stop() }()
+	g := newGroup()
+	g.run(func() error { return a.cons.Run(runCtx) }) // exits when runCtx ends and in-flight events are done
+	g.run(func() error { sweep(runCtx, a.engine, cfg.SweepInterval, log); return nil })
+	g.run(func() error { monitor(runCtx, newGauges(a.reg), a.cons, a.nc, a.rdb, a.st, log); return nil })
 	if cfg.Retention > 0 {
-		wg.Add(1)
-		go func() { // exits when runCtx ends
-			defer wg.Done()
-			expire(runCtx, st, engine, eraser, cfg.RetentionCheck, log)
-		}()
+		g.run(func() error { expire(runCtx, a.st, a.engine, a.eraser, cfg.RetentionCheck, log); return nil })
 	}
-	web, err := serveHTTP(cfg, reg, queries, &health{nc: nc, rdb: rdb, cons: cons}, &wg, errc)
+	web, err := a.serve(g)
 	if err != nil {
 		return err
 	}
-	log.Info("matchd running", "nats", nc.ConnectedUrlRedacted(), "redis", redisURL, "prefix", cfg.Prefix, "http", web.opsAddr, "api", web.apiAddr, "ranker", cfg.Ranker,
-		"min_score", cfg.MinScore, "top_k", cfg.TopK, "taxonomy_skills", tax.NumSkills())
+	log.Info("matchd running", "nats", a.nc.ConnectedUrlRedacted(), "redis", a.redisURL, "prefix", cfg.Prefix, "http", web.opsAddr, "api", web.apiAddr,
+		"ranker", cfg.Ranker, "min_score", cfg.MinScore, "top_k", cfg.TopK, "taxonomy_skills", a.tax.NumSkills())
 	if ready != nil {
-		ready(Info{NATSURL: natsURL, RedisURL: redisURL, HTTPAddr: web.opsAddr, APIAddr: web.apiAddr})
+		ready(Info{NATSURL: a.natsURL, RedisURL: a.redisURL, HTTPAddr: web.opsAddr, APIAddr: web.apiAddr})
 	}
-	var runErr error
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down: draining in-flight events")
-	case runErr = <-errc:
-		log.Error("stopping", "error", runErr)
-	}
+	runErr := g.wait(ctx, log)
 	stop()
 	web.shutdown()
-	wg.Wait()
-	stopFollow()
-	if followDone != nil {
-		<-followDone
-	}
+	g.done()
+	a.stopFollowing()
 	log.Info("matchd stopped")
 	return runErr
 }
@@ -422,7 +266,7 @@ func every(ctx context.Context, period time.Duration, fn func()) {
 // monitor samples the gauges that are not updated by events: the
 // consumer's lag, and the connections to NATS and Redis; at once, then
 // every 5 seconds.
-func monitor(ctx context.Context, m *events.Metrics, cons *events.Consumer, nc *nats.Conn, rdb redis.UniversalClient, st *state.Redis, log *slog.Logger) {
+func monitor(ctx context.Context, m *gauges, cons *events.Consumer, nc *nats.Conn, rdb redis.UniversalClient, st *state.Redis, log *slog.Logger) {
 	up := func(ok bool) float64 {
 		if ok {
 			return 1
@@ -430,16 +274,16 @@ func monitor(ctx context.Context, m *events.Metrics, cons *events.Consumer, nc *
 		return 0
 	}
 	sample := func() {
-		m.NATSConnected.Set(up(nc.IsConnected()))
+		m.natsConnected.Set(up(nc.IsConnected()))
 		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		defer cancel()
-		m.RedisUp.Set(up(rdb.Ping(cctx).Err() == nil))
+		m.redisUp.Set(up(rdb.Ping(cctx).Err() == nil))
 		if info, err := cons.Info(cctx); err == nil {
-			m.ConsumerPending.Set(float64(info.NumPending))
-			m.ConsumerAckPending.Set(float64(info.NumAckPending))
+			m.consumerPending.Set(float64(info.NumPending))
+			m.consumerAckPending.Set(float64(info.NumAckPending))
 		}
 		if n, err := st.HeldTotal(cctx); err == nil {
-			m.MatchesHeld.Set(float64(n))
+			m.matchesHeld.Set(float64(n))
 		} else if ctx.Err() == nil {
 			log.Debug("count held matches", "error", err)
 		}
