@@ -92,43 +92,59 @@ func (e *Eraser) Erase(ctx context.Context, id string, upTo uint64, v matcher.Ve
 		}
 		upTo = info.AckFloor.Stream
 	}
-	in, err := e.js.Stream(ctx, StreamIn)
-	if err != nil {
-		return n, fmt.Errorf("erase %s: %w", id, err)
+	var err error
+	if upTo > 0 { // 0: the consumer acknowledged nothing yet; nothing inbound may go
+		if n.Inbound, err = e.eraseInbound(ctx, id, upTo, v); err != nil {
+			return n, fmt.Errorf("erase %s: %w", id, err)
+		}
 	}
-	k, err := e.deleteWhere(ctx, in, "talent.candidates.*."+id, upTo, func(m jetstream.Msg) bool { return !newer(m.Data(), v) })
-	if err != nil {
-		return n, fmt.Errorf("erase %s: its registrations: %w", id, err)
-	}
-	n.Inbound += k
-	if k, err = e.purge(ctx, StreamIn, "talent.feedback.candidate."+id, upTo); err != nil {
-		return n, fmt.Errorf("erase %s: its feedback: %w", id, err)
-	}
-	n.Inbound += k
-	k, err = e.deleteWhere(ctx, in, "talent.feedback.company.>", upTo, func(m jetstream.Msg) bool { return namesCandidate(m.Data(), id) })
-	if err != nil {
-		return n, fmt.Errorf("erase %s: company feedback: %w", id, err)
-	}
-	n.Inbound += k
 	if n.Matches, err = e.purge(ctx, StreamMatches, "talent.matches.*.*.*."+id, 0); err != nil {
 		return n, fmt.Errorf("erase %s: purge its matches: %w", id, err)
 	}
+	if n.DeadLetters, err = e.eraseDeadLetters(ctx, id); err != nil {
+		return n, fmt.Errorf("erase %s: dead letters: %w", id, err)
+	}
+	e.log.Debug("candidate erased from the streams", "candidate_id", id, "inbound", n.Inbound, "matches", n.Matches, "dead_letters", n.DeadLetters)
+	return n, nil
+}
+
+// eraseInbound is the part of Erase on TALENT_IN, up to sequence upTo.
+func (e *Eraser) eraseInbound(ctx context.Context, id string, upTo uint64, v matcher.Version) (uint64, error) {
+	in, err := e.js.Stream(ctx, StreamIn)
+	if err != nil {
+		return 0, err
+	}
+	regs, err := e.deleteWhere(ctx, in, "talent.candidates.*."+id, upTo, func(m jetstream.Msg) bool { return !newer(m.Data(), v) })
+	if err != nil {
+		return 0, fmt.Errorf("its registrations: %w", err)
+	}
+	fb, err := e.purge(ctx, StreamIn, "talent.feedback.candidate."+id, upTo)
+	if err != nil {
+		return regs, fmt.Errorf("its feedback: %w", err)
+	}
+	co, err := e.deleteWhere(ctx, in, "talent.feedback.company.>", upTo, func(m jetstream.Msg) bool { return namesCandidate(m.Data(), id) })
+	if err != nil {
+		return regs + fb, fmt.Errorf("company feedback: %w", err)
+	}
+	return regs + fb + co, nil
+}
+
+// eraseDeadLetters deletes the candidate's dead letters: those of their
+// subjects (Talent-Original-Subject) and the companies' feedback naming
+// them.
+func (e *Eraser) eraseDeadLetters(ctx context.Context, id string) (uint64, error) {
 	dlq, err := e.js.Stream(ctx, StreamDLQ)
 	if err != nil {
-		return n, fmt.Errorf("erase %s: %w", id, err)
+		return 0, err
 	}
 	own := map[string]bool{}
 	for _, s := range candidateSubjects(id) {
 		own[s] = true
 	}
-	if n.DeadLetters, err = e.deleteWhere(ctx, dlq, "talent.dlq.>", 0, func(m jetstream.Msg) bool {
+	return e.deleteWhere(ctx, dlq, "talent.dlq.>", 0, func(m jetstream.Msg) bool {
 		orig := m.Headers().Get(HeaderOriginalSubject)
 		return own[orig] || strings.HasPrefix(orig, "talent.feedback.company.") && namesCandidate(m.Data(), id)
-	}); err != nil {
-		return n, fmt.Errorf("erase %s: dead letters: %w", id, err)
-	}
-	e.log.Debug("candidate erased from the streams", "candidate_id", id, "inbound", n.Inbound, "matches", n.Matches, "dead_letters", n.DeadLetters)
-	return n, nil
+	})
 }
 
 // purge removes the messages of stream on subject (a filter) with a
