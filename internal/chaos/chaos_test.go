@@ -343,12 +343,17 @@ func (d *driver) follow(ctx context.Context) {
 			}
 			if errors.Is(err, jetstream.ErrMsgNotFound) {
 				// Erased (purged with a withdrawn candidate's events) if the
-				// stream has stored beyond it; else not stored yet.
+				// stream had stored beyond it before a second look still
+				// finds nothing; else not stored yet. (Stored between the
+				// first look and the stream info, it is found the second
+				// time.)
 				if info, ierr := stream.Info(rctx); ierr == nil && next <= info.State.LastSeq {
-					cancel()
-					d.read.Store(next)
-					next++
-					continue
+					if msg, err = stream.GetMsg(rctx, next); errors.Is(err, jetstream.ErrMsgNotFound) {
+						cancel()
+						d.read.Store(next)
+						next++
+						continue
+					}
 				}
 			}
 			cancel()
