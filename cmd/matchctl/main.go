@@ -25,6 +25,7 @@ func init() {
 		{"publish", "publish postings, profiles and campaigns from JSON or JSONL files", runPublish},
 		{"watch", "print match events for a company, a candidate or a campaign", runWatch},
 		{"demo", "play the bundled \"Remain in Zhongguancun\" campaign and print its matches", runDemo},
+		{"extract", "read skills from free text, one text (or JSON object with id and text) per line", runExtract},
 		{"eval", "measure match quality on jobs, candidates and relevance judgements, next to a baseline", runEval},
 		{"eval-gen", "generate a benchmark set (jobs, candidates, qrels) from the taxonomy", runEvalGen},
 		{"bench", "load benchmark against matchd, with this machine's ceilings and a ZUNIONSTORE baseline", runBench},
