@@ -48,6 +48,16 @@ type Result struct {
 	Missing                          []string // required skills not covered at all
 	Partial                          []Partial
 	Industries                       []string // job industries closest to the candidate's
+	// Extracted explains matched skills read from free text (tokens).
+	Extracted []Extracted
+}
+
+// Extracted is a matched skill token that was read from the job's
+// description or the candidate's summary.
+type Extracted struct {
+	Skill  string
+	From   ExtractedSkill
+	Source string
 }
 
 // Partial is a job skill covered in part by a related skill of the candidate.
@@ -160,6 +170,9 @@ func (s *Scorer) score(j *JobFeatures, c *CandidateFeatures, w Weights, explain 
 		if !explain {
 			continue
 		}
+		if credit > 0 {
+			r.Extracted = appendExtracted(r.Extracted, tok, via, j, c)
+		}
 		switch {
 		case credit == 1:
 			r.Matched = append(r.Matched, tok)
@@ -172,7 +185,7 @@ func (s *Scorer) score(j *JobFeatures, c *CandidateFeatures, w Weights, explain 
 	}
 	if !anyRequired || total == 0 {
 		if explain {
-			r.Matched, r.Partial = nil, nil
+			r.Matched, r.Partial, r.Extracted = nil, nil, nil
 		}
 		return r
 	}
@@ -198,6 +211,29 @@ func (s *Scorer) score(j *JobFeatures, c *CandidateFeatures, w Weights, explain 
 	}
 	r.Score = round4((1-s.cfg.IndustryShare)*r.SkillScore + s.cfg.IndustryShare*r.IndustryScore)
 	return r
+}
+
+// appendExtracted records that matched job skill tok (covered by the
+// candidate's via, or by tok itself when via is empty) was read from text
+// on either side.
+func appendExtracted(out []Extracted, tok, via string, j *JobFeatures, c *CandidateFeatures) []Extracted {
+	for _, x := range j.Extracted {
+		if x.Token == tok {
+			out = append(out, Extracted{Skill: tok, From: x, Source: SourceJobDescription})
+			break
+		}
+	}
+	have := tok
+	if via != "" {
+		have = via
+	}
+	for _, x := range c.Extracted {
+		if x.Token == have {
+			out = append(out, Extracted{Skill: have, From: x, Source: SourceCandidateSummary})
+			break
+		}
+	}
+	return out
 }
 
 // credit returns how much of job skill tok the candidate's skills cover and
@@ -260,6 +296,11 @@ func (s *Scorer) Explain(m *Match, j *JobFeatures, r Result) {
 	m.PartialSkills = make([]PartialSkill, 0, len(r.Partial))
 	for _, p := range r.Partial {
 		m.PartialSkills = append(m.PartialSkills, PartialSkill{Skill: s.Label(j, p.Skill), Via: s.Label(nil, p.Via), Credit: p.Credit})
+	}
+	m.ExtractedSkills = nil
+	for _, x := range r.Extracted {
+		m.ExtractedSkills = append(m.ExtractedSkills, ExtractedMatch{Skill: s.Label(j, x.Skill), Source: x.Source,
+			Span: TextSpan{Start: x.From.Start, End: x.From.End, Text: x.From.Text}})
 	}
 }
 

@@ -27,6 +27,7 @@ func init() {
 		{"demo", "play the bundled \"Remain in Zhongguancun\" campaign and print its matches", runDemo},
 		{"extract", "read skills from free text, one text (or JSON object with id and text) per line", runExtract},
 		{"eval", "measure match quality on jobs, candidates and relevance judgements, next to a baseline", runEval},
+		{"eval-extract", "score matchctl extract on annotated sentences, next to literal label lookup", runEvalExtract},
 		{"eval-gen", "generate a benchmark set (jobs, candidates, qrels) from the taxonomy", runEvalGen},
 		{"bench", "load benchmark against matchd, with this machine's ceilings and a ZUNIONSTORE baseline", runBench},
 		{"about", "print the version and the attribution of the taxonomy data", runAbout},

@@ -57,6 +57,9 @@ type cand struct {
 	rev   int64
 	alive bool
 	qcand
+	// extracted are the candidate's skills read from their summary (also
+	// in skills), kept for the explanation of their matches.
+	extracted []matcher.ExtractedSkill
 }
 
 // Mirror is the in-memory index. It is safe for concurrent use: changes
@@ -276,7 +279,7 @@ func (m *Mirror) compactJob(f *matcher.JobFeatures, rev int64) job {
 }
 
 func (m *Mirror) compactCand(f *matcher.CandidateFeatures, rev int64) cand {
-	c := cand{id: f.CandidateID, rev: rev, alive: true}
+	c := cand{id: f.CandidateID, rev: rev, alive: true, extracted: f.Extracted}
 	c.deg = int8(f.Degree)
 	c.skills = m.skills.ids(f.Skills)
 	slices.Sort(c.skills)

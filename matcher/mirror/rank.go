@@ -454,6 +454,7 @@ func (m *Mirror) candFeatures(c *cand) *matcher.CandidateFeatures {
 		Campaigns:   m.camps.strings(c.camps),
 		Locations:   m.cities.strings(c.locs),
 		Rev:         c.rev,
+		Extracted:   c.extracted,
 	}
 	for _, i := range c.inds {
 		f.Industries = append(f.Industries, i.name)
