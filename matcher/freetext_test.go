@@ -62,6 +62,17 @@ func TestFreeTextSkills(t *testing.T) {
 	if plain.Extracted != nil || !slices.Equal(plain.Preferred, []string{"redis"}) {
 		t.Errorf("job without description: %+v", plain)
 	}
+	// A skill read from the summary gives reduced credit, and is not
+	// explained as a partial match.
+	listed := n.Candidate(&Candidate{CandidateID: "c4", Skills: []string{"Golang", "Kubernetes"}, ConsentToMatch: true})
+	if a, b := s.Score(jf, cf, flat).SkillScore, s.Score(jf, listed, flat).SkillScore; !(a < b) {
+		t.Errorf("skill score with Kubernetes read from the summary %v, listed %v: want less from the summary", a, b)
+	}
+	for _, p := range r.Partial {
+		if p.Skill == "kubernetes" {
+			t.Errorf("kubernetes from the summary explained as partial: %+v", p)
+		}
+	}
 	// An extracted job skill counts as a preferred one: less than a required one.
 	only := n.Candidate(&Candidate{CandidateID: "c2", Skills: []string{"Go"}, ConsentToMatch: true})
 	withK8s := n.Candidate(&Candidate{CandidateID: "c3", Skills: []string{"Go", "Kubernetes"}, ConsentToMatch: true})
