@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 
 	"github.com/talentmatch/talentmatch/internal/eval"
@@ -37,7 +38,7 @@ func runEvalExtract(ctx context.Context, args []string) error {
 	tax := taxonomy.Default()
 	ex := extract.For(tax)
 	build := ex.Build()
-	rep := eval.EvaluateExtraction(cases, ex, *k, escoKnown(tax))
+	rep := eval.EvaluateExtraction(cases, ex, eval.ExtractOptions{K: *k, Known: escoKnown(tax), Near: escoNear(tax)})
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -60,7 +61,35 @@ func runEvalExtract(ctx context.Context, args []string) error {
 	}
 	row("all", rep.Sentences, rep.Gold, rep.Extractor, rep.Literal)
 	fmt.Printf("k = %d; sentences without gold skills left clean: extractor %.3f, literal %.3f\n", rep.K, rep.Extractor.EmptyClean, rep.Literal.EmptyClean)
+	fmt.Printf("counting parent, child and sibling concepts as right: extractor recall %.3f precision %.3f, literal recall %.3f precision %.3f\n",
+		rep.Extractor.NearRecall, rep.Extractor.NearPrecision, rep.Literal.NearRecall, rep.Literal.NearPrecision)
+	fmt.Printf("label ceiling (gold skills one of whose labels occurs in the text at all): %.3f\n", rep.LabelCeiling)
 	return nil
+}
+
+// escoNear reports whether two ESCO ids name skills of tax that are parent
+// and child or share a parent.
+func escoNear(tax *taxonomy.Taxonomy) func(p, g string) bool {
+	idx := make(map[string]int32, tax.NumSkills())
+	for i := 0; i < tax.NumSkills(); i++ {
+		if e := taxonomy.ESCOID(tax.SkillAt(int32(i)).ID); e != "" {
+			idx[e] = int32(i)
+		}
+	}
+	return func(p, g string) bool {
+		a, okA := idx[p]
+		b, okB := idx[g]
+		if !okA || !okB {
+			return false
+		}
+		sa, sb := tax.SkillAt(a), tax.SkillAt(b)
+		for _, x := range sa.Parents {
+			if x == b || slices.Contains(sb.Parents, x) {
+				return true
+			}
+		}
+		return slices.Contains(sb.Parents, a)
+	}
 }
 
 // escoKnown reports whether tax has a skill with a given ESCO id.

@@ -56,6 +56,12 @@ type ExtractMetrics struct {
 	// EmptyClean is the share of sentences with no gold skill for which
 	// nothing was returned.
 	EmptyClean float64 `json:"empty_clean"`
+	// NearRecall and NearPrecision count a returned skill that is a gold
+	// skill's parent, child or sibling in the taxonomy as right too (ESCO
+	// has near-duplicates such as "machine learning" and "utilise machine
+	// learning"); zero when no Near function was given.
+	NearRecall    float64 `json:"near_recall_at_k,omitempty"`
+	NearPrecision float64 `json:"near_precision_at_k,omitempty"`
 }
 
 // ExtractReport compares the extractor with the literal baseline.
@@ -68,9 +74,13 @@ type ExtractReport struct {
 	// ByLang holds the same figures per value of the sentences' lang.
 	ByLang map[string]LangReport `json:"by_lang"`
 	// Reachable is the share of gold skills the taxonomy can name at all
-	// (it has a concept with that ESCO id), which bounds recall.
+	// (it has a concept with that ESCO id).
 	Reachable float64 `json:"reachable"`
-	Seconds   float64 `json:"seconds"`
+	// LabelCeiling is the recall of literal lookup with no cut at k: the
+	// share of gold skills one of whose labels occurs in the text at all.
+	// It bounds what any label lookup finds.
+	LabelCeiling float64 `json:"label_ceiling"`
+	Seconds      float64 `json:"seconds"`
 }
 
 // LangReport is one language's part of an ExtractReport.
@@ -81,14 +91,32 @@ type LangReport struct {
 	Literal   ExtractMetrics `json:"literal_baseline"`
 }
 
-type counts struct{ hits, returned, gold, empty, emptyClean int }
+type counts struct{ hits, returned, gold, empty, emptyClean, nearGold, nearPred int }
 
-func (c *counts) add(pred []string, gold map[string]bool) {
+func (c *counts) add(pred []string, gold map[string]bool, near func(p, g string) bool) {
 	c.returned += len(pred)
 	c.gold += len(gold)
 	for _, p := range pred {
 		if gold[p] {
 			c.hits++
+		}
+	}
+	if near != nil {
+		for g := range gold {
+			for _, p := range pred {
+				if p == g || near(p, g) {
+					c.nearGold++
+					break
+				}
+			}
+		}
+		for _, p := range pred {
+			for g := range gold {
+				if p == g || near(p, g) {
+					c.nearPred++
+					break
+				}
+			}
 		}
 	}
 	if len(gold) == 0 {
@@ -109,6 +137,10 @@ func (c counts) metrics() ExtractMetrics {
 	}
 	if c.empty > 0 {
 		m.EmptyClean = round3(float64(c.emptyClean) / float64(c.empty))
+	}
+	if c.nearGold+c.nearPred > 0 {
+		m.NearRecall = round3(float64(c.nearGold) / float64(max(c.gold, 1)))
+		m.NearPrecision = round3(float64(c.nearPred) / float64(max(c.returned, 1)))
 	}
 	return m
 }
@@ -133,12 +165,24 @@ func topESCO(sk []extract.Skill, k int) []string {
 	return out
 }
 
+// ExtractOptions tune EvaluateExtraction.
+type ExtractOptions struct {
+	// K is the cut: the top K skills of each sentence are scored.
+	K int
+	// Known reports whether the taxonomy has a concept with an ESCO id
+	// (for Reachable); nil skips that figure.
+	Known func(esco string) bool
+	// Near reports whether a returned ESCO id is a near miss for a gold
+	// one (for the Near figures); nil skips them.
+	Near func(pred, gold string) bool
+}
+
 // EvaluateExtraction runs the extractor and the literal baseline over every
-// case and scores the top k of each. known reports whether the taxonomy has
-// a concept with an ESCO id (for Reachable); nil skips that figure.
-func EvaluateExtraction(cases []TextCase, ex *extract.Extractor, k int, known func(esco string) bool) ExtractReport {
+// case and scores the top K of each.
+func EvaluateExtraction(cases []TextCase, ex *extract.Extractor, o ExtractOptions) ExtractReport {
 	start := time.Now()
-	var all, lit counts
+	k, known, near := o.K, o.Known, o.Near
+	var all, lit, ceil counts
 	byLang := map[string]*[2]counts{}
 	reach := 0
 	for _, c := range cases {
@@ -150,19 +194,22 @@ func EvaluateExtraction(cases []TextCase, ex *extract.Extractor, k int, known fu
 			gold[s] = true
 		}
 		p := topESCO(ex.Extract(c.Text), k)
-		l := topESCO(ex.Literal(c.Text), k)
-		all.add(p, gold)
-		lit.add(l, gold)
+		litAll := ex.Literal(c.Text)
+		l := topESCO(litAll, k)
+		all.add(p, gold, near)
+		lit.add(l, gold, near)
+		ceil.add(topESCO(litAll, len(litAll)), gold, nil)
 		b := byLang[c.Lang]
 		if b == nil {
 			b = &[2]counts{}
 			byLang[c.Lang] = b
 		}
-		b[0].add(p, gold)
-		b[1].add(l, gold)
+		b[0].add(p, gold, near)
+		b[1].add(l, gold, near)
 	}
 	rep := ExtractReport{K: k, Sentences: len(cases), Gold: all.gold, Extractor: all.metrics(), Literal: lit.metrics(),
 		ByLang: map[string]LangReport{}}
+	rep.LabelCeiling = ceil.metrics().Recall
 	if all.gold > 0 && known != nil {
 		rep.Reachable = round3(float64(reach) / float64(all.gold))
 	}
