@@ -20,11 +20,20 @@ const (
 	CreditSiblingGroup   = 0.1  // both are skills of the same ESCO skill group
 )
 
-// MaxSiblings bounds sibling credit: a skill group, O*NET class or curated
-// broader skill with more members than this is too wide for its members to
-// stand in for one another ("Analytical or scientific software" holds 1,683
-// technologies), and gives no sibling credit.
-const MaxSiblings = 100
+// MaxSiblings bounds sibling credit: a skill group or O*NET class with more
+// members than this is too wide for its members to stand in for one
+// another ("Analytical or scientific software" holds 1,683 technologies,
+// "Object or component oriented development software" 66), and gives no
+// sibling credit. 40 keeps nearly three quarters of the O*NET classes and
+// ESCO groups, and keeps related lists short (for the first 5,000 skills,
+// 3 skills on average without siblings, 11 at 40, 36 at 100), which
+// retrieval pays for in posting lists.
+const MaxSiblings = 40
+
+// MaxCuratedSiblings bounds sibling credit under a curated broader skill,
+// counting its curated members: the team's fields are narrower than their
+// size suggests (the widest, software development, has 42).
+const MaxCuratedSiblings = 60
 
 // Relation is how a candidate's skill relates to a job's skill.
 type Relation uint8
@@ -149,18 +158,14 @@ func (s *relSet) list() []Related {
 // shared parent p, or 0 when p gives none.
 func (t *Taxonomy) siblingKind(p, a, b int32) Relation {
 	ps := &t.skills[p]
-	if len(ps.Children) > MaxSiblings {
-		return 0
-	}
-	switch ps.Kind {
-	case KindGroup:
+	switch {
+	case ps.Kind == KindGroup && len(ps.Children) <= MaxSiblings:
 		return RelSiblingGroup
-	case KindClass:
+	case ps.Kind == KindClass && len(ps.Children) <= MaxSiblings:
 		return RelSiblingClass
-	case KindCurated:
-		if t.skills[a].Kind == KindCurated && t.skills[b].Kind == KindCurated {
-			return RelSiblingCurated
-		}
+	case ps.Kind == KindCurated && t.skills[a].Kind == KindCurated && t.skills[b].Kind == KindCurated &&
+		t.curatedKids[p] <= MaxCuratedSiblings:
+		return RelSiblingCurated
 	}
 	return 0
 }
@@ -207,8 +212,9 @@ func flip(k Relation) Relation {
 // (CreditNarrower), grandchildren (CreditNarrower2) and parents
 // (CreditBroader) in the hierarchy — ESCO's broader relations, the skill
 // groups and O*NET classes, the curated broader skills — its siblings (the
-// other members of a skill group, O*NET class or curated broader skill of at
-// most MaxSiblings members) and the skills ESCO relates to it as essential
+// other members of a skill group or O*NET class of at most MaxSiblings
+// members, the other curated skills under a curated broader skill of at most
+// MaxCuratedSiblings) and the skills ESCO relates to it as essential
 // or optional. Each skill comes once, with its best relation; i itself is
 // not included. The Kind of each is how that skill relates to i.
 func (t *Taxonomy) RelatedSkills(i int32) []Related {

@@ -33,6 +33,18 @@ type Skill struct {
 	Sources []string
 }
 
+// ChineseLabel returns the skill's first Chinese label (its Chinese name:
+// the curated table's first Chinese alias, or the name of curated/zh), or
+// "" when it has none.
+func (s *Skill) ChineseLabel() string {
+	for _, l := range s.Labels {
+		if hasHanRune(l) {
+			return l
+		}
+	}
+	return ""
+}
+
 // Kind is what a skill concept is.
 type Kind string
 
@@ -66,6 +78,8 @@ type Taxonomy struct {
 	// esco holds ESCO's skill-to-skill relations of each skill, both
 	// directions, sorted by related skill.
 	esco map[int32][]escoLink
+	// curatedKids counts each skill's curated children.
+	curatedKids []int32
 
 	industries []Industry
 	indByID    map[string]int32
@@ -231,6 +245,14 @@ func Parse(r io.Reader) (*Taxonomy, error) {
 			}
 			t.skills[l.child].Parents = append(t.skills[l.child].Parents, pi)
 			t.skills[pi].Children = append(t.skills[pi].Children, l.child)
+		}
+	}
+	t.curatedKids = make([]int32, len(t.skills))
+	for i := range t.skills {
+		for _, c := range t.skills[i].Children {
+			if t.skills[c].Kind == KindCurated {
+				t.curatedKids[i]++
+			}
 		}
 	}
 	for _, r := range rels {

@@ -120,6 +120,9 @@ func TestChineseNamesResolve(t *testing.T) {
 		if !check(r.zh) {
 			t.Errorf("%s (%s): %q resolves to %v, want %s", r.id, r.en, r.zh, ids(tax, tax.ResolveSkill(r.zh)), tax.SkillAt(want).ID)
 		}
+		if s := tax.SkillAt(want); hasHan(r.zh) && s.Kind != KindCurated && s.ChineseLabel() != r.zh {
+			t.Errorf("%s: ChineseLabel() = %q, want %q", s.ID, s.ChineseLabel(), r.zh)
+		}
 		for _, a := range r.aliases {
 			aliases++
 			if check(a) {

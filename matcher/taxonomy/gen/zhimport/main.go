@@ -113,10 +113,10 @@ func run(in, out string, drafts bool) error {
 			if fx, ok := fixes[id]; ok {
 				used[id] = true
 				fixed++
-				f[4] = "revised: " + zh + " (integration: " + fx.note + ")"
+				f[4] += "; integration: revised " + zh + " (" + fx.note + ")"
 				f[2], f[3] = fx.zh, fx.aliases
 			}
-			if strings.HasPrefix(f[4], "revised") {
+			if strings.Contains(f[4], "revised") {
 				revised++
 			}
 			// keep short forms that differ from the name and from each other
@@ -143,8 +143,10 @@ func run(in, out string, drafts bool) error {
 		sb.WriteString("# the short forms (缩写) and colloquial names (俗称) people use. Reviewed by a second reading of\n")
 		sb.WriteString("# every row against its English label and its broader concepts (sense, GB/T and industry\n")
 		sb.WriteString("# terminology, simplified characters, no two concepts with one name); the review column records\n")
-		sb.WriteString("# it: \"ok\", or \"revised: <the draft replaced>\". \"(integration: …)\" marks a name changed when\n")
-		sb.WriteString("# the tables were merged (curated/zh/fixes.tsv). Copied by matcher/taxonomy/gen/zhimport.\n")
+		sb.WriteString("# it: \"ok\", or \"revised: <the draft replaced>\"; \"2nd: …\" is a further reading by the writer\n")
+		sb.WriteString("# (ok, aliases changed, or revised <name replaced>); \"integration: revised <name> (why)\" marks a\n")
+		sb.WriteString("# name changed when the tables were merged (curated/zh/fixes.tsv), because another concept's\n")
+		sb.WriteString("# label already was that name. Copied by matcher/taxonomy/gen/zhimport.\n")
 		sb.WriteString(header + "\n")
 		for _, r := range rows {
 			sb.WriteString(r + "\n")
