@@ -68,7 +68,17 @@ func loadSimplifier() (*opencc.OpenCC, error) {
 // dictionaries cannot be loaded (which a test of this package rules out) s
 // is returned unchanged.
 func ToSimplified(s string) string {
-	if out, trad := convert(s); trad {
+	if !hasHanRune(s) {
+		return s
+	}
+	cc, err := loadSimplifier()
+	if err != nil {
+		return s
+	}
+	if plain, err := detector.Convert(s); err != nil || plain == s {
+		return s
+	}
+	if out, err := cc.Convert(s); err == nil {
 		return out
 	}
 	return s

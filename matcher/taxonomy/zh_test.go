@@ -1,10 +1,14 @@
 package taxonomy
 
 import (
+	"bytes"
+	"compress/gzip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/longbridgeapp/opencc"
 )
 
 // zhTableRow is a row of curated/zh.
@@ -301,5 +305,31 @@ func BenchmarkResolveTraditional(b *testing.B) {
 				tax.ResolveSkill(s)
 			}
 		})
+	}
+}
+
+// BenchmarkParse measures what matchd pays at start to load the embedded
+// taxonomy (without the conversion dictionaries).
+func BenchmarkParse(b *testing.B) {
+	for b.Loop() {
+		zr, err := gzip.NewReader(bytes.NewReader(embedded))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Parse(zr); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBuildDictionaries measures building the OpenCC dictionaries,
+// which Default does once at start.
+func BenchmarkBuildDictionaries(b *testing.B) {
+	for b.Loop() {
+		for _, c := range []string{"hk2s", "tw2sp", "t2s"} {
+			if _, err := opencc.New(c); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 }
