@@ -1,6 +1,9 @@
 // Command gen builds talentmatch's embedded taxonomy (taxonomy.tsv.gz) from
-// the open source data (ESCO v1.1.1 skills, O*NET 29.2 technology names,
-// NACE Rev. 2) and the team's curated tables in ../curated.
+// the open source data (ESCO v1.1.1 skills, skill groups and skill-to-skill
+// relations, O*NET 29.2 technology names and classes, NACE Rev. 2) and the
+// team's curated tables in ../curated, the Chinese names of ../curated/zh
+// among them (copied in by ./zhimport). It refuses to write a taxonomy in
+// which a Chinese name does not resolve to its own concept.
 //
 //	go run ./matcher/taxonomy/gen -shared ../shared/data -out matcher/taxonomy/taxonomy.tsv.gz
 //
@@ -25,8 +28,8 @@ import (
 )
 
 func main() {
-	shared := flag.String("shared", "../shared/data", "folder holding esco_skills.csv, onet_tech_examples.csv and industries_nace_rev2.csv")
-	curated := flag.String("curated", "matcher/taxonomy/curated", "folder holding the curated skills.tsv, industries.tsv and cities.tsv")
+	shared := flag.String("shared", "../shared/data", "folder holding esco_skills.csv, esco_skill_groups.csv, esco_skill_relations.csv, onet_tech_examples.csv and industries_nace_rev2.csv")
+	curated := flag.String("curated", "matcher/taxonomy/curated", "folder holding the curated skills.tsv, industries.tsv, cities.tsv and zh/*.tsv")
 	out := flag.String("out", "matcher/taxonomy/taxonomy.tsv.gz", "output file")
 	flag.Parse()
 	if err := run(*shared, *curated, *out); err != nil {
