@@ -44,26 +44,18 @@ const (
 	RelNarrower       Relation = iota + 1 // a child of the job's skill
 	RelNarrower2                          // a grandchild
 	RelBroader                            // a parent
-	relEssentialFor                       // ESCO: essential for the job's skill
-	relRequires                           // ESCO: the job's skill is essential for it
+	RelEssentialFor                       // ESCO: essential for the job's skill
+	RelRequires                           // ESCO: the job's skill is essential for it
 	RelSiblingCurated                     // same curated broader skill
 	RelSiblingClass                       // same O*NET technology class
-	relOptionalFor                        // ESCO: optional for the job's skill
-	relUses                               // ESCO: the job's skill is optional for it
+	RelOptionalFor                        // ESCO: optional for the job's skill
+	RelUses                               // ESCO: the job's skill is optional for it
 	RelSiblingGroup                       // same ESCO skill group
-)
-
-// Exported names of the ESCO relations, both directions.
-const (
-	RelEssentialFor = relEssentialFor
-	RelRequires     = relRequires
-	RelOptionalFor  = relOptionalFor
-	RelUses         = relUses
 )
 
 var relationNames = map[Relation]string{
 	RelNarrower: "narrower", RelNarrower2: "narrower2", RelBroader: "broader",
-	relEssentialFor: "essential-for", relRequires: "requires", relOptionalFor: "optional-for", relUses: "uses",
+	RelEssentialFor: "essential-for", RelRequires: "requires", RelOptionalFor: "optional-for", RelUses: "uses",
 	RelSiblingCurated: "sibling-curated", RelSiblingClass: "sibling-class", RelSiblingGroup: "sibling-group",
 }
 
@@ -84,9 +76,9 @@ func (r Relation) Credit() float64 {
 		return CreditNarrower2
 	case RelBroader:
 		return CreditBroader
-	case relEssentialFor, relRequires:
+	case RelEssentialFor, RelRequires:
 		return CreditEssential
-	case relOptionalFor, relUses:
+	case RelOptionalFor, RelUses:
 		return CreditOptional
 	case RelSiblingCurated:
 		return CreditSiblingCurated
@@ -196,14 +188,14 @@ func (t *Taxonomy) lateral(s *relSet, i int32, asCovered bool) {
 
 func flip(k Relation) Relation {
 	switch k {
-	case relEssentialFor:
-		return relRequires
-	case relRequires:
-		return relEssentialFor
-	case relOptionalFor:
-		return relUses
-	case relUses:
-		return relOptionalFor
+	case RelEssentialFor:
+		return RelRequires
+	case RelRequires:
+		return RelEssentialFor
+	case RelOptionalFor:
+		return RelUses
+	case RelUses:
+		return RelOptionalFor
 	}
 	return k
 }
@@ -263,13 +255,13 @@ func (t *Taxonomy) Via(job int32, r Related) string {
 	}
 	other := t.skills[job].Label
 	switch r.Kind {
-	case relEssentialFor:
+	case RelEssentialFor:
 		return label + " (ESCO: essential for " + other + ")"
-	case relRequires:
+	case RelRequires:
 		return label + " (ESCO: requires " + other + ")"
-	case relOptionalFor:
+	case RelOptionalFor:
 		return label + " (ESCO: optional for " + other + ")"
-	case relUses:
+	case RelUses:
 		return label + " (ESCO: may use " + other + ")"
 	case RelSiblingCurated:
 		return label + " (same field: " + through + ")"

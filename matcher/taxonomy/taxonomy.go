@@ -261,9 +261,9 @@ func Parse(r io.Reader) (*Taxonomy, error) {
 		if !okA || !okB || a == b {
 			return nil, fmt.Errorf("taxonomy line %d: relation %s %s %s names an unknown skill or the skill itself", r.line, r.from, r.kind, r.to)
 		}
-		fwd, rev := relEssentialFor, relRequires // b is essential for a
+		fwd, rev := RelEssentialFor, RelRequires // b is essential for a
 		if r.kind == "optional" {
-			fwd, rev = relOptionalFor, relUses
+			fwd, rev = RelOptionalFor, RelUses
 		}
 		t.esco[a] = append(t.esco[a], escoLink{to: b, kind: fwd})
 		t.esco[b] = append(t.esco[b], escoLink{to: a, kind: rev})
