@@ -98,6 +98,7 @@ type Scorer struct {
 type relatedToken struct {
 	token  string
 	credit float64
+	via    string // the explanation (taxonomy.Taxonomy.Via)
 }
 
 // NewScorer returns a scorer over tax with cfg (zero fields take defaults).
@@ -136,7 +137,7 @@ func (s *Scorer) Related(tok string) []relatedToken {
 	var out []relatedToken
 	if i, ok := s.tax.SkillByID(tok); ok {
 		for _, r := range s.tax.RelatedSkills(i) {
-			out = append(out, relatedToken{token: s.tax.SkillAt(r.Index).ID, credit: r.Credit})
+			out = append(out, relatedToken{token: s.tax.SkillAt(r.Index).ID, credit: r.Credit, via: s.tax.Via(i, r)})
 		}
 	}
 	s.related.Store(tok, out)
@@ -359,13 +360,24 @@ func (s *Scorer) Explain(m *Match, j *JobFeatures, r Result) {
 	m.MatchedIndustries = s.labels(j, r.Industries)
 	m.PartialSkills = make([]PartialSkill, 0, len(r.Partial))
 	for _, p := range r.Partial {
-		m.PartialSkills = append(m.PartialSkills, PartialSkill{Skill: s.Label(j, p.Skill), Via: s.Label(nil, p.Via), Credit: p.Credit})
+		m.PartialSkills = append(m.PartialSkills, PartialSkill{Skill: s.Label(j, p.Skill), Via: s.viaText(p.Skill, p.Via), Credit: p.Credit})
 	}
 	m.ExtractedSkills = nil
 	for _, x := range r.Extracted {
 		m.ExtractedSkills = append(m.ExtractedSkills, ExtractedMatch{Skill: s.Label(j, x.Skill), Source: x.Source,
 			Span: TextSpan{Start: x.From.Start, End: x.From.End, Text: x.From.Text}})
 	}
+}
+
+// viaText explains how the candidate's skill via covers job skill skill:
+// its name, and the relation when it is not one of the hierarchy.
+func (s *Scorer) viaText(skill, via string) string {
+	for _, r := range s.Related(skill) {
+		if r.token == via && r.via != "" {
+			return r.via
+		}
+	}
+	return s.Label(nil, via)
 }
 
 func (s *Scorer) labels(j *JobFeatures, toks []string) []string {
