@@ -61,9 +61,10 @@ vet:
 fmt:
 	gofmt -w .
 
-## taxonomy: regenerate matcher/taxonomy/taxonomy.tsv.gz from the open data and the curated tables
+## taxonomy: regenerate matcher/taxonomy/taxonomy.tsv.gz (and its ESCO id table esco.tsv.gz) from the open data and the curated tables
 taxonomy:
 	$(GO) run ./matcher/taxonomy/gen -shared $(SHARED)
+	$(GO) run ./matcher/taxonomy/escogen -shared $(SHARED)
 
 clean:
 	rm -rf bin data

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/talentmatch/talentmatch/matcher/extract"
 	"github.com/talentmatch/talentmatch/matcher/taxonomy"
 )
 
@@ -48,6 +49,9 @@ type JobFeatures struct {
 	ExpiresAt  int64    `json:"ex,omitempty"` // unix seconds; 0 = never
 	// Labels holds the display text of unknown tokens.
 	Labels map[string]string `json:"lb,omitempty"`
+	// Extracted are the skills read from the description that the lists
+	// do not name; they are also in Preferred, after the listed ones.
+	Extracted []ExtractedSkill `json:"xs,omitempty"`
 	// Rev is the store's revision of the record these features came from.
 	Rev int64 `json:"-"`
 }
@@ -76,12 +80,52 @@ type CandidateFeatures struct {
 	Degree      int      `json:"dg,omitempty"`
 	Campaigns   []string `json:"ca"`
 	Rev         int64    `json:"-"`
+
+	// Extracted are the skills read from the summary that Skills did not
+	// list; they are also in Skills, after the listed ones.
+	Extracted []ExtractedSkill `json:"xs,omitempty"`
 }
 
 // Normalizer turns free-text postings and profiles into features using a
 // taxonomy. It is safe for concurrent use.
 type Normalizer struct {
 	tax *taxonomy.Taxonomy
+}
+
+// ExtractedSkill is a skill token read from free text, with where it was
+// read: code-point offsets into the text and the words as written.
+type ExtractedSkill struct {
+	Token string `json:"t"`
+	Start int    `json:"a"`
+	End   int    `json:"b"`
+	Text  string `json:"x"`
+}
+
+// Limits on skills read from free text: at most MaxExtractedSkills per text,
+// each with an extractor score of at least MinExtractedScore.
+const (
+	MaxExtractedSkills = 10
+	MinExtractedScore  = 0.5
+)
+
+// fromText returns the skills read from text that are not in have, best
+// first, within the limits above.
+func (n *Normalizer) fromText(text string, have map[string]bool) []ExtractedSkill {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	var out []ExtractedSkill
+	for _, s := range extract.For(n.tax).Extract(text) {
+		if len(out) == MaxExtractedSkills {
+			break
+		}
+		if s.Score < MinExtractedScore || have[s.ID] {
+			continue
+		}
+		have[s.ID] = true
+		out = append(out, ExtractedSkill{Token: s.ID, Start: s.Span.Start, End: s.Span.End, Text: s.Span.Text})
+	}
+	return out
 }
 
 // NewNormalizer returns a Normalizer over tax.
@@ -144,6 +188,14 @@ func (n *Normalizer) Job(j *Job) *JobFeatures {
 			f.Preferred = append(f.Preferred, t)
 		}
 	}
+	have := make(map[string]bool, len(f.Required)+len(f.Preferred))
+	for _, t := range f.Skills() {
+		have[t] = true
+	}
+	f.Extracted = n.fromText(j.Description, have)
+	for _, x := range f.Extracted {
+		f.Preferred = append(f.Preferred, x.Token)
+	}
 	f.Industries = n.Industries(j.Industries, labels)
 	if j.Location != "" {
 		f.Location = n.tax.ResolveCity(j.Location)
@@ -171,6 +223,14 @@ func (n *Normalizer) Candidate(c *Candidate) *CandidateFeatures {
 		Industries:  n.Industries(c.Industries, nil),
 		Degree:      c.Degree.Rank(),
 		Campaigns:   campaignTokens(c.CampaignIDs),
+	}
+	have := make(map[string]bool, len(f.Skills))
+	for _, t := range f.Skills {
+		have[t] = true
+	}
+	f.Extracted = n.fromText(c.Summary, have)
+	for _, x := range f.Extracted {
+		f.Skills = append(f.Skills, x.Token)
 	}
 	seen := map[string]bool{}
 	for _, l := range c.Locations {

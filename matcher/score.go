@@ -20,6 +20,9 @@ type ScoreConfig struct {
 	// MaxIDF caps the inverse document frequency part of a skill's weight, so
 	// that one very rare skill cannot outweigh all others. Default 5.
 	MaxIDF float64
+	// ExtractedCredit multiplies the credit of a candidate skill read from
+	// their summary rather than listed. Default 0.5.
+	ExtractedCredit float64
 }
 
 func (c *ScoreConfig) setDefaults() {
@@ -34,6 +37,9 @@ func (c *ScoreConfig) setDefaults() {
 	}
 	if c.MaxIDF == 0 {
 		c.MaxIDF = 5
+	}
+	if c.ExtractedCredit == 0 {
+		c.ExtractedCredit = 0.5
 	}
 }
 
@@ -63,6 +69,16 @@ type Result struct {
 	Missing                          []string // required skills not covered at all
 	Partial                          []Partial
 	Industries                       []string // job industries closest to the candidate's
+	// Extracted explains matched skills read from free text (tokens).
+	Extracted []Extracted
+}
+
+// Extracted is a matched skill token that was read from the job's
+// description or the candidate's summary.
+type Extracted struct {
+	Skill  string
+	From   ExtractedSkill
+	Source string
 }
 
 // Partial is a job skill covered in part by a related skill of the candidate.
@@ -82,6 +98,7 @@ type Scorer struct {
 type relatedToken struct {
 	token  string
 	credit float64
+	via    string // the explanation (taxonomy.Taxonomy.Via)
 }
 
 // NewScorer returns a scorer over tax with cfg (zero fields take defaults).
@@ -120,7 +137,7 @@ func (s *Scorer) Related(tok string) []relatedToken {
 	var out []relatedToken
 	if i, ok := s.tax.SkillByID(tok); ok {
 		for _, r := range s.tax.RelatedSkills(i) {
-			out = append(out, relatedToken{token: s.tax.SkillAt(r.Index).ID, credit: r.Credit})
+			out = append(out, relatedToken{token: s.tax.SkillAt(r.Index).ID, credit: r.Credit, via: s.tax.Via(i, r)})
 		}
 	}
 	s.related.Store(tok, out)
@@ -167,7 +184,7 @@ func (s *Scorer) score(j *JobFeatures, c *CandidateFeatures, w Weights, explain 
 		}
 		wt := f * w(tok)
 		total += wt
-		credit, via := s.credit(tok, c.Skills)
+		credit, via := s.credit(tok, c)
 		got += wt * credit
 		if credit > 0 && required {
 			anyRequired = true
@@ -175,8 +192,11 @@ func (s *Scorer) score(j *JobFeatures, c *CandidateFeatures, w Weights, explain 
 		if !explain {
 			continue
 		}
+		if credit > 0 {
+			r.Extracted = appendExtracted(r.Extracted, tok, via, j, c)
+		}
 		switch {
-		case credit == 1:
+		case credit == 1 || via == tok: // via == tok: read from the summary
 			r.Matched = append(r.Matched, tok)
 		case credit > 0:
 			r.Matched = append(r.Matched, tok)
@@ -187,7 +207,7 @@ func (s *Scorer) score(j *JobFeatures, c *CandidateFeatures, w Weights, explain 
 	}
 	if !anyRequired || total == 0 {
 		if explain {
-			r.Matched, r.Partial = nil, nil
+			r.Matched, r.Partial, r.Extracted = nil, nil, nil
 		}
 		return r
 	}
@@ -213,9 +233,77 @@ func (s *Scorer) score(j *JobFeatures, c *CandidateFeatures, w Weights, explain 
 	return r
 }
 
+// creditText is credit for a candidate with skills read from text.
+func (s *Scorer) creditText(tok string, c *CandidateFeatures) (float64, string) {
+	text := func(h string) bool {
+		for _, x := range c.Extracted {
+			if x.Token == h {
+				return true
+			}
+		}
+		return false
+	}
+	best, via := 0.0, ""
+	for _, h := range c.Skills {
+		if h == tok {
+			if !text(h) {
+				return 1, ""
+			}
+			best, via = s.cfg.ExtractedCredit, h
+		}
+	}
+	if strings.HasPrefix(tok, unknownPrefix) {
+		return best, via
+	}
+	for _, r := range s.Related(tok) {
+		for _, h := range c.Skills {
+			if h != r.token {
+				continue
+			}
+			cr := r.credit
+			if text(h) {
+				cr *= s.cfg.ExtractedCredit
+			}
+			if cr > best {
+				best, via = cr, h
+			}
+		}
+	}
+	return best, via
+}
+
+// appendExtracted records that matched job skill tok (covered by the
+// candidate's via, or by tok itself when via is empty) was read from text
+// on either side.
+func appendExtracted(out []Extracted, tok, via string, j *JobFeatures, c *CandidateFeatures) []Extracted {
+	for _, x := range j.Extracted {
+		if x.Token == tok {
+			out = append(out, Extracted{Skill: tok, From: x, Source: SourceJobDescription})
+			break
+		}
+	}
+	have := tok
+	if via != "" {
+		have = via
+	}
+	for _, x := range c.Extracted {
+		if x.Token == have {
+			out = append(out, Extracted{Skill: have, From: x, Source: SourceCandidateSummary})
+			break
+		}
+	}
+	return out
+}
+
 // credit returns how much of job skill tok the candidate's skills cover and
-// through which related skill (empty for an exact hit).
-func (s *Scorer) credit(tok string, have []string) (float64, string) {
+// through which related skill (empty for an exact hit of a listed skill, tok
+// for one read from the summary). A skill read from the summary gives
+// ExtractedCredit times what a listed one would; the best credit wins.
+func (s *Scorer) credit(tok string, c *CandidateFeatures) (float64, string) {
+	have := c.Skills
+	if len(c.Extracted) > 0 {
+		return s.creditText(tok, c)
+	}
 	for _, h := range have {
 		if h == tok {
 			return 1, ""
@@ -272,8 +360,24 @@ func (s *Scorer) Explain(m *Match, j *JobFeatures, r Result) {
 	m.MatchedIndustries = s.labels(j, r.Industries)
 	m.PartialSkills = make([]PartialSkill, 0, len(r.Partial))
 	for _, p := range r.Partial {
-		m.PartialSkills = append(m.PartialSkills, PartialSkill{Skill: s.Label(j, p.Skill), Via: s.Label(nil, p.Via), Credit: p.Credit})
+		m.PartialSkills = append(m.PartialSkills, PartialSkill{Skill: s.Label(j, p.Skill), Via: s.viaText(p.Skill, p.Via), Credit: p.Credit})
 	}
+	m.ExtractedSkills = nil
+	for _, x := range r.Extracted {
+		m.ExtractedSkills = append(m.ExtractedSkills, ExtractedMatch{Skill: s.Label(j, x.Skill), Source: x.Source,
+			Span: TextSpan{Start: x.From.Start, End: x.From.End, Text: x.From.Text}})
+	}
+}
+
+// viaText explains how the candidate's skill via covers job skill skill:
+// its name, and the relation when it is not one of the hierarchy.
+func (s *Scorer) viaText(skill, via string) string {
+	for _, r := range s.Related(skill) {
+		if r.token == via && r.via != "" {
+			return r.via
+		}
+	}
+	return s.Label(nil, via)
 }
 
 func (s *Scorer) labels(j *JobFeatures, toks []string) []string {

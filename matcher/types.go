@@ -44,6 +44,10 @@ type Job struct {
 	CampaignIDs     []string   `json:"campaign_ids,omitempty"`
 	Openings        *int       `json:"openings,omitempty"`
 	ExpiresAt       *time.Time `json:"expires_at,omitempty"`
+
+	// Description is optional free text about the role; the matcher reads
+	// skills from it (see matcher/extract) and does not store it.
+	Description string `json:"description,omitempty"`
 }
 
 // JobClosed is the data of talentmatch.job.closed.v1.
@@ -63,6 +67,10 @@ type Candidate struct {
 	Degree         Degree   `json:"degree,omitempty"`
 	CampaignIDs    []string `json:"campaign_ids,omitempty"`
 	ConsentToMatch bool     `json:"consent_to_match"`
+
+	// Summary is optional free text about the candidate's experience; the
+	// matcher reads skills from it and keeps nothing else of it.
+	Summary string `json:"summary,omitempty"`
 }
 
 // LogValue keeps a candidate's profile out of logs.
@@ -160,6 +168,32 @@ type Match struct {
 	MatchedIndustries     []string       `json:"matched_industries"`
 	PartialSkills         []PartialSkill `json:"partial_skills"`
 	Trigger               Trigger        `json:"trigger"`
+
+	// ExtractedSkills explains the matched skills that were read from the
+	// job's description or the candidate's summary rather than listed.
+	ExtractedSkills []ExtractedMatch `json:"extracted_skills,omitempty"`
+}
+
+// Sources of an extracted skill.
+const (
+	SourceJobDescription   = "job_description"
+	SourceCandidateSummary = "candidate_summary"
+)
+
+// ExtractedMatch is a matched skill read from free text: the skill's name,
+// the words it was read from, and which text held them.
+type ExtractedMatch struct {
+	Skill  string   `json:"skill"`
+	Span   TextSpan `json:"span"`
+	Source string   `json:"source"`
+}
+
+// TextSpan is a place in a text: code-point offsets [Start, End) and the
+// words found there.
+type TextSpan struct {
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Text  string `json:"text"`
 }
 
 // PartialSkill explains a job skill covered in part by a related skill of

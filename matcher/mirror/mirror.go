@@ -36,6 +36,9 @@ type cand struct {
 	rev   int64
 	alive bool
 	qcand
+	// extracted are the candidate's skills read from their summary (also
+	// in skills), kept for the explanation of their matches.
+	extracted []matcher.ExtractedSkill
 }
 
 // Mirror is the in-memory index. It is safe for concurrent use: changes
@@ -246,15 +249,29 @@ func (m *Mirror) compactJob(f *matcher.JobFeatures, rev int64) job {
 }
 
 func (m *Mirror) compactCand(f *matcher.CandidateFeatures, rev int64) cand {
-	c := cand{id: f.CandidateID, rev: rev, alive: true}
+	c := cand{id: f.CandidateID, rev: rev, alive: true, extracted: f.Extracted}
 	c.deg = int8(f.Degree)
 	c.skills = m.skills.ids(f.Skills)
 	slices.Sort(c.skills)
 	c.skills = slices.Compact(c.skills)
+	c.text = textIDs(m.skills.id, f.Extracted)
 	c.inds = m.indRefs(f.Industries, true)
 	c.camps = m.camps.ids(f.Campaigns)
 	c.locs = m.cities.ids(f.Locations)
 	return c
+}
+
+// textIDs returns the sorted ids of the skills read from text.
+func textIDs(id func(string) uint32, xs []matcher.ExtractedSkill) []uint32 {
+	if len(xs) == 0 {
+		return nil
+	}
+	out := make([]uint32, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, id(x.Token))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // indRefs returns the industries of tokens, interning them when add is

@@ -135,6 +135,7 @@ func (m *Mirror) queryCand(f *matcher.CandidateFeatures) qcand {
 	}
 	slices.Sort(q.skills)
 	q.skills = slices.Compact(q.skills)
+	q.text = textIDs(func(t string) uint32 { id, _ := m.skills.lookup(t); return id }, f.Extracted)
 	q.inds = m.indRefs(f.Industries, false)
 	for _, c := range f.Campaigns {
 		if id, ok := m.camps.lookup(c); ok {
@@ -257,9 +258,10 @@ func (m *Mirror) RankCandidates(ctx context.Context, jf *matcher.JobFeatures, se
 		// candidate's few skills, summed in the job's order as Scorer does.
 		clear(credits)
 		for _, t := range c.skills {
+			f := m.textFactor(&c.qcand, t)
 			for _, x := range terms[t] {
-				if x.c > credits[x.i] {
-					credits[x.i] = x.c
+				if v := x.c * f; v > credits[x.i] {
+					credits[x.i] = v
 				}
 			}
 		}
@@ -301,9 +303,10 @@ func (m *Mirror) RankJobs(ctx context.Context, cf *matcher.CandidateFeatures, se
 	}
 	cred := map[uint32]float64{}
 	for _, s := range q.skills {
-		cred[s] = 1
+		f := m.textFactor(&q, s)
+		cred[s] = max(cred[s], f)
 		for _, r := range m.rel.coveredBy(s) {
-			cred[r.id] = max(cred[r.id], r.credit)
+			cred[r.id] = max(cred[r.id], r.credit*f)
 		}
 	}
 	type list struct {
@@ -480,6 +483,7 @@ func (m *Mirror) candFeatures(c *cand) *matcher.CandidateFeatures {
 		Campaigns:   m.camps.strings(c.camps),
 		Locations:   m.cities.strings(c.locs),
 		Rev:         c.rev,
+		Extracted:   c.extracted,
 	}
 	for _, i := range c.inds {
 		f.Industries = append(f.Industries, i.name)

@@ -206,6 +206,7 @@ type qjob struct {
 
 type qcand struct {
 	skills []uint32 // sorted
+	text   []uint32 // sorted: the skills read from the summary (also in skills)
 	inds   []ind
 	camps  []uint32
 	locs   []uint32
@@ -213,8 +214,19 @@ type qcand struct {
 }
 
 // credit is matcher.Scorer's credit: 1 for an exact hit, else the best
-// related skill the candidate holds.
-func (m *Mirror) credit(s uint32, have []uint32) float64 {
+// related skill the candidate holds; a skill read from the summary gives
+// ExtractedCredit times that.
+func (m *Mirror) credit(s uint32, c *qcand) float64 {
+	have := c.skills
+	if len(c.text) > 0 {
+		best := 0.0
+		for _, r := range append([]relEntry{{id: s, credit: 1}}, m.rel.relatedOf(s)...) {
+			if _, ok := slices.BinarySearch(have, r.id); ok {
+				best = max(best, r.credit*m.textFactor(c, r.id))
+			}
+		}
+		return best
+	}
 	if _, ok := slices.BinarySearch(have, s); ok {
 		return 1
 	}
@@ -224,6 +236,15 @@ func (m *Mirror) credit(s uint32, have []uint32) float64 {
 		}
 	}
 	return 0
+}
+
+// textFactor is ExtractedCredit for a skill the candidate's summary names
+// and 1 for a listed one.
+func (m *Mirror) textFactor(c *qcand, id uint32) float64 {
+	if _, ok := slices.BinarySearch(c.text, id); ok {
+		return m.cfg.ExtractedCredit
+	}
+	return 1
 }
 
 // score is matcher.Scorer.Score on compact forms, with the same
@@ -239,7 +260,7 @@ func (m *Mirror) score(j *qjob, c *qcand, ep *epoch) (score, skill, industry flo
 		}
 		wt := f * ep.weight(s)
 		total += wt
-		credit := m.credit(s, c.skills)
+		credit := m.credit(s, c)
 		got += wt * credit
 		if credit > 0 && required {
 			anyReq = true

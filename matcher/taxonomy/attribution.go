@@ -11,5 +11,8 @@ const Attribution = `Data sources of the taxonomy:
   trademark of USDOL/ETA. talentmatch has modified this information; USDOL/ETA has not approved,
   endorsed, or tested these modifications.
 - Source: Eurostat, NACE Rev. 2 classification.
-- Chinese skill, industry and city names: written and reviewed by the talentmatch team
-  (matcher/taxonomy/curated). GB/T 4754-2017 is not used.`
+- Chinese skill, industry and city names (curated skills, ESCO skills, knowledge and skill groups,
+  O*NET technology classes, NACE Rev. 2 sections, divisions and groups): written and reviewed by
+  the talentmatch team (matcher/taxonomy/curated). GB/T 4754-2017 is not used.
+- Traditional-to-simplified Chinese conversion: OpenCC dictionaries (Carbo Kuo/BYVoid and
+  contributors, Apache License 2.0) through github.com/longbridgeapp/opencc (Apache License 2.0).`

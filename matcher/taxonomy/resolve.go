@@ -34,8 +34,44 @@ var separators = []string{"/", "／", ",", "，", "、", ";", "；", "&", "＆",
 // ("Python3", "Vue 3.2") or a "js" suffix ("React.js"); and, for text that
 // lists several skills ("C/C++", "Python、Go"), each part. Text that names no
 // known skill is returned as one unknown ref, never forced onto a concept.
-// Empty text yields nil.
+// Empty text yields nil. Text in traditional Chinese or with Taiwan or Hong
+// Kong usage that does not resolve as written is converted to simplified
+// Chinese (ToSimplified) and resolved again; its unknown parts are kept
+// under their simplified key, so "區塊鏈" and "区块链" compare equal even
+// when the taxonomy lacks them.
 func (t *Taxonomy) ResolveSkill(raw string) []Ref {
+	return resolveConverted(raw, t.resolveSkill)
+}
+
+// resolveConverted resolves raw with f and, unless every part is known,
+// also its conversion to simplified Chinese in mainland usage (convert). The
+// conversion wins when it knows more parts, or as many when raw holds
+// traditional characters (its unknown parts then keep simplified keys).
+func resolveConverted(raw string, f func(string) []Ref) []Ref {
+	refs := f(raw)
+	n := known(refs)
+	if n == len(refs) {
+		return refs
+	}
+	if s, trad := convert(raw); s != raw {
+		if conv := f(s); known(conv) > n || trad && known(conv) == n {
+			return conv
+		}
+	}
+	return refs
+}
+
+func known(refs []Ref) int {
+	n := 0
+	for _, r := range refs {
+		if r.Known() {
+			n++
+		}
+	}
+	return n
+}
+
+func (t *Taxonomy) resolveSkill(raw string) []Ref {
 	key := Fold(raw)
 	if key == "" {
 		return nil
@@ -152,7 +188,12 @@ func splitList(raw string) []string {
 }
 
 // ResolveIndustry maps free text to an industry, or to an unknown ref.
+// Traditional Chinese is converted as in ResolveSkill.
 func (t *Taxonomy) ResolveIndustry(raw string) []Ref {
+	return resolveConverted(raw, t.resolveIndustry)
+}
+
+func (t *Taxonomy) resolveIndustry(raw string) []Ref {
 	key := Fold(raw)
 	if key == "" {
 		return nil

@@ -1,6 +1,9 @@
 // Command gen builds talentmatch's embedded taxonomy (taxonomy.tsv.gz) from
-// the open source data (ESCO v1.1.1 skills, O*NET 29.2 technology names,
-// NACE Rev. 2) and the team's curated tables in ../curated.
+// the open source data (ESCO v1.1.1 skills, skill groups and skill-to-skill
+// relations, O*NET 29.2 technology names and classes, NACE Rev. 2) and the
+// team's curated tables in ../curated, the Chinese names of ../curated/zh
+// among them (copied in by ./zhimport). It refuses to write a taxonomy in
+// which a Chinese name does not resolve to its own concept.
 //
 //	go run ./matcher/taxonomy/gen -shared ../shared/data -out matcher/taxonomy/taxonomy.tsv.gz
 //
@@ -25,8 +28,8 @@ import (
 )
 
 func main() {
-	shared := flag.String("shared", "../shared/data", "folder holding esco_skills.csv, onet_tech_examples.csv and industries_nace_rev2.csv")
-	curated := flag.String("curated", "matcher/taxonomy/curated", "folder holding the curated skills.tsv, industries.tsv and cities.tsv")
+	shared := flag.String("shared", "../shared/data", "folder holding esco_skills.csv, esco_skill_groups.csv, esco_skill_relations.csv, onet_tech_examples.csv and industries_nace_rev2.csv")
+	curated := flag.String("curated", "matcher/taxonomy/curated", "folder holding the curated skills.tsv, industries.tsv, cities.tsv and zh/*.tsv")
 	out := flag.String("out", "matcher/taxonomy/taxonomy.tsv.gz", "output file")
 	flag.Parse()
 	if err := run(*shared, *curated, *out); err != nil {
@@ -39,6 +42,8 @@ type concept struct {
 	id, label, code string
 	parents         []int // skills only
 	labels          []string
+	kind            string   // skills only: "", "curated", "group" (ESCO skill group) or "class" (O*NET technology class)
+	sources         []string // skills only: the ESCO, ISCED-F and O*NET ids the concept stands for
 }
 
 // claims assigns folded labels to concepts by priority: a key goes to the
@@ -72,11 +77,22 @@ type labelClaim struct {
 
 func run(sharedDir, curatedDir, out string) error {
 	log.Printf("building the taxonomy from %s and %s", sharedDir, curatedDir)
-	skills, err := buildSkills(sharedDir, curatedDir)
+	zh, err := readZH(filepath.Join(curatedDir, "zh"))
 	if err != nil {
 		return err
 	}
-	industries, nace, err := buildIndustries(sharedDir, curatedDir)
+	skills, bySource, err := buildSkills(sharedDir, curatedDir, zh)
+	if err != nil {
+		return err
+	}
+	industries, nace, indSource, err := buildIndustries(sharedDir, curatedDir, zh)
+	if err != nil {
+		return err
+	}
+	if err := zh.check(skills, bySource, industries, indSource); err != nil {
+		return err
+	}
+	rels, err := buildRelations(sharedDir, skills, bySource)
 	if err != nil {
 		return err
 	}
@@ -101,7 +117,14 @@ func run(sharedDir, curatedDir, out string) error {
 		for _, p := range s.parents {
 			ps = append(ps, skills[p].id)
 		}
-		w.line("S", s.id, s.label, strings.Join(ps, "|"), strings.Join(s.labels, "|"))
+		if s.kind == "" && len(s.sources) == 0 {
+			w.line("S", s.id, s.label, strings.Join(ps, "|"), strings.Join(s.labels, "|"))
+		} else {
+			w.line("S", s.id, s.label, strings.Join(ps, "|"), strings.Join(s.labels, "|"), s.kind, strings.Join(s.sources, "|"))
+		}
+	}
+	for _, r := range rels {
+		w.line("R", r[0], r[1], r[2])
 	}
 	for _, n := range nace {
 		w.line("N", n[0], n[1])
@@ -121,7 +144,7 @@ func run(sharedDir, curatedDir, out string) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	log.Printf("wrote %s: %d skills, %d industries, %d NACE nodes, %d cities", out, len(skills), len(industries), len(nace), len(cities))
+	log.Printf("wrote %s: %d skills, %d industries, %d NACE nodes, %d cities, %d relation records", out, len(skills), len(industries), len(nace), len(cities), len(rels))
 	return nil
 }
 
@@ -176,12 +199,18 @@ func readTSV(path string) ([]map[string]string, error) {
 		return nil, err
 	}
 	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) == 0 || !strings.HasPrefix(lines[0], "#") {
+	// Comment lines ('#' and no tab) may precede the header.
+	first := 0
+	for first < len(lines) && strings.HasPrefix(lines[first], "#") && !strings.Contains(lines[first], "\t") {
+		first++
+	}
+	if first == len(lines) || !strings.HasPrefix(lines[first], "#") {
 		return nil, fmt.Errorf("%s: no '#' header line", path)
 	}
-	head := strings.Split(strings.TrimPrefix(lines[0], "#"), "\t")
+	head := strings.Split(strings.TrimPrefix(lines[first], "#"), "\t")
 	var out []map[string]string
-	for n, l := range lines[1:] {
+	for n, l := range lines[first+1:] {
+		n += first
 		if strings.TrimSpace(l) == "" || strings.HasPrefix(l, "#") {
 			continue
 		}
@@ -223,26 +252,40 @@ func uniqueID(used map[string]bool, prefix, label string) string {
 }
 
 // Label priority levels, lower wins.
+//
+// The Chinese names of curated/zh come after every English label of the
+// open data, so that a Chinese name written in Latin letters never takes a
+// label from the concept the data gives it to; the labels of ESCO skill
+// groups and O*NET technology classes come last, so that adding them took
+// no label from any skill.
 const (
 	levelCurated = iota
 	levelPreferred
 	levelDerived
 	levelAlt
 	levelHidden
+	levelZH
+	levelZHAlias
+	levelGroup
+	levelGroupAlt
 )
 
-func buildSkills(sharedDir, curatedDir string) ([]*concept, error) {
+func buildSkills(sharedDir, curatedDir string, zh *zhNames) ([]*concept, map[string]int, error) {
 	esco, err := readCSV(filepath.Join(sharedDir, "esco_skills.csv"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	groups, err := readCSV(filepath.Join(sharedDir, "esco_skill_groups.csv"))
+	if err != nil {
+		return nil, nil, err
 	}
 	onet, err := readCSV(filepath.Join(sharedDir, "onet_tech_examples.csv"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cur, err := readTSV(filepath.Join(curatedDir, "skills.tsv"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var cs []*concept
 	var lc []labelClaim
@@ -255,7 +298,7 @@ func buildSkills(sharedDir, curatedDir string) ([]*concept, error) {
 	for _, r := range onet {
 		onetNames[r["example"]] = true
 	}
-	escoConcept := map[string]int{} // ESCO skill id → concept
+	escoConcept := map[string]int{} // ESCO skill or group id → concept
 	onetConcept := map[string]int{} // O*NET name → concept
 	curatedByDisplay := map[string]int{}
 	addESCOLabels := func(i int, r map[string]string) {
@@ -275,10 +318,10 @@ func buildSkills(sharedDir, curatedDir string) ([]*concept, error) {
 	// 1. Curated skills, in file order.
 	for n, r := range cur {
 		i := len(cs)
-		c := &concept{id: uniqueID(used, "", r["display"]), label: r["display"]}
+		c := &concept{id: uniqueID(used, "", r["display"]), label: r["display"], kind: "curated"}
 		cs = append(cs, c)
 		if _, dup := curatedByDisplay[strings.ToLower(r["display"])]; dup {
-			return nil, fmt.Errorf("curated skills row %d: display %q repeated", n+2, r["display"])
+			return nil, nil, fmt.Errorf("curated skills row %d: display %q repeated", n+2, r["display"])
 		}
 		curatedByDisplay[strings.ToLower(r["display"])] = i
 		lc = append(lc, labelClaim{i, levelCurated, r["display"]})
@@ -288,17 +331,17 @@ func buildSkills(sharedDir, curatedDir string) ([]*concept, error) {
 		if l := r["esco_label"]; l != "" {
 			e, ok := escoByLabel[l]
 			if !ok {
-				return nil, fmt.Errorf("curated skills row %d: no ESCO skill labelled %q", n+2, l)
+				return nil, nil, fmt.Errorf("curated skills row %d: no ESCO skill labelled %q", n+2, l)
 			}
 			if j, taken := escoConcept[e["skill_id"]]; taken {
-				return nil, fmt.Errorf("curated skills row %d: ESCO %q already linked to %q", n+2, l, cs[j].label)
+				return nil, nil, fmt.Errorf("curated skills row %d: ESCO %q already linked to %q", n+2, l, cs[j].label)
 			}
 			escoConcept[e["skill_id"]] = i
 			addESCOLabels(i, e)
 		}
 		if o := r["onet_example"]; o != "" {
 			if !onetNames[o] {
-				return nil, fmt.Errorf("curated skills row %d: no O*NET example %q", n+2, o)
+				return nil, nil, fmt.Errorf("curated skills row %d: no O*NET example %q", n+2, o)
 			}
 			onetConcept[o] = i
 			lc = append(lc, labelClaim{i, levelPreferred, o})
@@ -336,7 +379,92 @@ func buildSkills(sharedDir, curatedDir string) ([]*concept, error) {
 		onetConcept[n] = i
 		lc = append(lc, labelClaim{i, levelPreferred, n})
 	}
-	// Parents: ESCO skill-to-skill broader relations, then curated ones.
+	// 4. ESCO skill groups (ESCO's skill hierarchy codes S1.1…, T2…, and the
+	// ISCED-F fields of education that group knowledge), in file order after
+	// every skill so that no skill's id changes. A group is the same
+	// concept as an ESCO skill of the same preferred label (the ISCED-F
+	// field "statistics" and the knowledge "statistics"), and as its parent
+	// group when both have the same label (ISCED-F repeats a field's label
+	// at the narrower level: 01 education, 011 education).
+	groupByID := map[string]map[string]string{}
+	for _, r := range groups {
+		groupByID[r["group_id"]] = r
+	}
+	var groupConcept func(id string, depth int) (int, error)
+	groupConcept = func(id string, depth int) (int, error) {
+		if i, ok := escoConcept[id]; ok {
+			return i, nil
+		}
+		r, ok := groupByID[id]
+		if !ok || depth > 16 {
+			return 0, fmt.Errorf("ESCO skill group %q unknown or its hierarchy loops", id)
+		}
+		pref := r["preferred_label"]
+		if e, ok := escoByLabel[pref]; ok {
+			i := escoConcept[e["skill_id"]]
+			escoConcept[id] = i
+			return i, nil
+		}
+		for _, b := range split(r["broader_ids"]) {
+			if pb, ok := groupByID[b]; ok && strings.EqualFold(pb["preferred_label"], pref) {
+				i, err := groupConcept(b, depth+1)
+				if err != nil {
+					return 0, err
+				}
+				escoConcept[id] = i
+				return i, nil
+			}
+		}
+		i := len(cs)
+		cs = append(cs, &concept{id: uniqueID(used, "group-", pref), label: pref, kind: "group"})
+		escoConcept[id] = i
+		lc = append(lc, labelClaim{i, levelGroup, pref})
+		for _, a := range split(r["alt_labels"]) {
+			lc = append(lc, labelClaim{i, levelGroupAlt, a})
+		}
+		return i, nil
+	}
+	for _, r := range groups {
+		if _, err := groupConcept(r["group_id"], 0); err != nil {
+			return nil, nil, err
+		}
+	}
+	// 5. O*NET technology classes (UNSPSC commodities), by code, after the
+	// groups; each holds the concepts of its technology names.
+	classTitle := map[string]string{}
+	for _, r := range onet {
+		classTitle[r["commodity_code"]] = r["commodity_title"]
+	}
+	var codes []string
+	for c := range classTitle {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	classConcept := map[string]int{}
+	for _, code := range codes {
+		i := len(cs)
+		cs = append(cs, &concept{id: uniqueID(used, "onet-", classTitle[code]), label: classTitle[code], kind: "class", sources: []string{"onet/" + code}})
+		classConcept[code] = i
+		lc = append(lc, labelClaim{i, levelGroup, classTitle[code]})
+	}
+	// Sources: the ESCO ids each concept stands for, sorted.
+	bySource := map[string]int{}
+	for id, i := range escoConcept {
+		bySource[id] = i
+	}
+	for code, i := range classConcept {
+		bySource["onet/"+code] = i
+	}
+	var srcIDs []string
+	for id := range escoConcept {
+		srcIDs = append(srcIDs, id)
+	}
+	sort.Strings(srcIDs)
+	for _, id := range srcIDs {
+		cs[escoConcept[id]].sources = append(cs[escoConcept[id]].sources, id)
+	}
+	// Parents: ESCO skill-to-skill and skill-to-group broader relations,
+	// the groups' own hierarchy, O*NET classes, then curated broader skills.
 	for _, r := range esco {
 		i := escoConcept[r["skill_id"]]
 		for _, b := range split(r["broader_ids"]) {
@@ -345,18 +473,58 @@ func buildSkills(sharedDir, curatedDir string) ([]*concept, error) {
 			}
 		}
 	}
+	for _, r := range groups {
+		i := escoConcept[r["group_id"]]
+		for _, b := range split(r["broader_ids"]) {
+			if p, ok := escoConcept[b]; ok && p != i && !reaches(cs, p, i) {
+				cs[i].parents = appendUnique(cs[i].parents, p)
+			}
+		}
+	}
+	for _, r := range onet {
+		i, p := onetConcept[r["example"]], classConcept[r["commodity_code"]]
+		cs[i].parents = appendUnique(cs[i].parents, p)
+	}
 	for n, r := range cur {
 		i := curatedByDisplay[strings.ToLower(r["display"])]
 		for _, b := range split(r["broader"]) {
 			p, ok := curatedByDisplay[strings.ToLower(b)]
 			if !ok {
-				return nil, fmt.Errorf("curated skills row %d: broader %q is not a curated display", n+2, b)
+				return nil, nil, fmt.Errorf("curated skills row %d: broader %q is not a curated display", n+2, b)
 			}
 			cs[i].parents = appendUnique(cs[i].parents, p)
 		}
 	}
+	// 6. Chinese names of curated/zh.
+	lc, err = zh.claims(lc, bySource, "skill")
+	if err != nil {
+		return nil, nil, err
+	}
 	assignLabels(cs, lc)
-	return cs, nil
+	return cs, bySource, nil
+}
+
+// reaches reports whether concept to is concept from or one of its
+// ancestors: making from a parent of to would then close a loop.
+func reaches(cs []*concept, from, to int) bool {
+	seen := map[int]bool{}
+	var walk func(int) bool
+	walk = func(i int) bool {
+		if i == to {
+			return true
+		}
+		if seen[i] {
+			return false
+		}
+		seen[i] = true
+		for _, p := range cs[i].parents {
+			if walk(p) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(from)
 }
 
 func appendUnique(s []int, v int) []int {
@@ -370,7 +538,17 @@ func appendUnique(s []int, v int) []int {
 
 // assignLabels resolves the claims and stores, per concept, one original
 // spelling per key it owns, in claim order.
+//
+// A Chinese label in traditional characters (the curated table keeps some,
+// e.g. 雲端運算) also claims its simplified conversion, at the lowest
+// Chinese level, so that traditional input that is converted before it is
+// looked up again still meets it.
 func assignLabels(cs []*concept, lc []labelClaim) {
+	for _, c := range lc[:len(lc):len(lc)] {
+		if s := taxonomy.ToSimplified(c.text); s != c.text {
+			lc = append(lc, labelClaim{c.concept, levelZHAlias, s})
+		}
+	}
 	cl := newClaims()
 	for _, c := range lc {
 		cl.claim(taxonomy.Fold(c.text), c.concept, c.level)
@@ -386,14 +564,14 @@ func assignLabels(cs []*concept, lc []labelClaim) {
 	}
 }
 
-func buildIndustries(sharedDir, curatedDir string) ([]*concept, [][2]string, error) {
+func buildIndustries(sharedDir, curatedDir string, zh *zhNames) ([]*concept, [][2]string, map[string]int, error) {
 	nace, err := readCSV(filepath.Join(sharedDir, "industries_nace_rev2.csv"))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cur, err := readTSV(filepath.Join(curatedDir, "industries.tsv"))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var tree [][2]string
 	codes := map[string]bool{}
@@ -406,7 +584,7 @@ func buildIndustries(sharedDir, curatedDir string) ([]*concept, [][2]string, err
 	used := map[string]bool{}
 	for n, r := range cur {
 		if !codes[r["nace_code"]] {
-			return nil, nil, fmt.Errorf("curated industries row %d: unknown NACE code %q", n+2, r["nace_code"])
+			return nil, nil, nil, fmt.Errorf("curated industries row %d: unknown NACE code %q", n+2, r["nace_code"])
 		}
 		i := len(cs)
 		cs = append(cs, &concept{id: uniqueID(used, "", r["display"]), label: r["display"], code: r["nace_code"]})
@@ -422,8 +600,33 @@ func buildIndustries(sharedDir, curatedDir string) ([]*concept, [][2]string, err
 		lc = append(lc, labelClaim{i, levelPreferred, r["name_en"]})
 		lc = append(lc, labelClaim{i, levelAlt, "NACE " + r["code"]})
 	}
+	// A NACE node named like its parent (division 11 "Manufacture of
+	// beverages" and its only group 11.0) is named in Chinese once: the
+	// names of both go to the parent, which a user means.
+	bySource := map[string]int{}
+	byCode := map[string]int{}
+	for i, c := range cs {
+		if strings.HasPrefix(c.id, "nace-") {
+			byCode[c.code] = i
+		}
+	}
+	naceParent := map[string]string{}
+	for _, r := range nace {
+		naceParent[r["code"]] = r["parent_code"]
+	}
+	for _, r := range nace {
+		code := r["code"]
+		for p, ok := byCode[naceParent[code]]; ok && strings.EqualFold(cs[p].label, cs[byCode[code]].label); p, ok = byCode[naceParent[code]] {
+			code = naceParent[code]
+		}
+		bySource["nace/"+r["code"]] = byCode[code]
+	}
+	lc, err = zh.claims(lc, bySource, "industry")
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	assignLabels(cs, lc)
-	return cs, tree, nil
+	return cs, tree, bySource, nil
 }
 
 func buildCities(curatedDir string) ([]*concept, error) {
