@@ -93,6 +93,11 @@ func (e *Extractor) build() {
 	seen := make(map[string]bool)
 	for i := 0; i < e.tax.NumSkills(); i++ {
 		s := e.tax.SkillAt(int32(i))
+		if s.Kind == taxonomy.KindGroup || s.Kind == taxonomy.KindClass {
+			// Skill groups and technology classes are categories: "skills",
+			// "languages" or "database software" in prose claim no skill.
+			continue
+		}
 		for _, l := range s.Labels {
 			k := taxonomy.Fold(l)
 			if k == "" || seen[k] {
