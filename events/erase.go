@@ -241,12 +241,29 @@ func (e *Eraser) deleteWhere(ctx context.Context, s jetstream.Stream, filter str
 	}
 	var n uint64
 	for _, seq := range doomed {
-		if err := s.SecureDeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		if err := s.SecureDeleteMsg(ctx, seq); err != nil && !alreadyGone(err) {
 			return n, fmt.Errorf("delete message %d: %w", seq, err)
 		}
 		n++
 	}
 	return n, nil
+}
+
+// alreadyGone reports whether deleting a message failed because it is no
+// longer there: another replica, or an earlier attempt, erased it first.
+// nats.go reports that as ErrMsgDeleteUnsuccessful with the server's
+// reason only as text, not as a wrapped APIError, hence the text match: a
+// single server says "no message found" (err_code 10057), a clustered
+// stream "sequence not found" (10043).
+func alreadyGone(err error) bool {
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return true
+	}
+	if !errors.Is(err, jetstream.ErrMsgDeleteUnsuccessful) {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "err_code=10057") || strings.Contains(msg, "err_code=10043")
 }
 
 // newer reports whether an inbound event's version is newer than v (the
