@@ -235,22 +235,7 @@ func TestChainOrder(t *testing.T) {
 // TestDeadLetter runs the stage against a real JetStream: what it sends to
 // the dead-letter stream is read back with its headers.
 func TestDeadLetter(t *testing.T) {
-	srv, err := natsserver.Start(natsserver.Options{Port: -1, StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Shutdown)
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := EnsureStreams(ctx, js, StreamConfig{}); err != nil {
-		t.Fatal(err)
-	}
+	js, ctx := streams(t)
 	tests := []struct {
 		name       string
 		delivered  uint64
@@ -308,4 +293,28 @@ func TestDecodeStage(t *testing.T) {
 	if reached || d.In != nil {
 		t.Error("an undecodable message reached the handler")
 	}
+}
+
+// streams starts an embedded JetStream server with talentmatch's streams
+// for a test of this package (internal/testenv imports events, so it
+// cannot serve here) and returns it with a context bounded for the test.
+func streams(t *testing.T) (jetstream.JetStream, context.Context) {
+	t.Helper()
+	srv, err := natsserver.Start(natsserver.Options{Port: -1, StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	if err := EnsureStreams(ctx, js, StreamConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	return js, ctx
 }
