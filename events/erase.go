@@ -114,7 +114,7 @@ func (e *Eraser) eraseInbound(ctx context.Context, id string, upTo uint64, v mat
 	if err != nil {
 		return 0, err
 	}
-	regs, err := e.deleteWhere(ctx, in, "talent.candidates.*."+id, upTo, func(m jetstream.Msg) bool { return !newer(m.Data(), v) })
+	regs, err := e.deleteWhere(ctx, in, "talent.candidates.*."+id, upTo, func(m storedMsg) bool { return !newer(m.Data(), v) })
 	if err != nil {
 		return 0, fmt.Errorf("its registrations: %w", err)
 	}
@@ -122,7 +122,7 @@ func (e *Eraser) eraseInbound(ctx context.Context, id string, upTo uint64, v mat
 	if err != nil {
 		return regs, fmt.Errorf("its feedback: %w", err)
 	}
-	co, err := e.deleteWhere(ctx, in, "talent.feedback.company.>", upTo, func(m jetstream.Msg) bool { return namesCandidate(m.Data(), id) })
+	co, err := e.deleteWhere(ctx, in, "talent.feedback.company.>", upTo, func(m storedMsg) bool { return namesCandidate(m.Data(), id) })
 	if err != nil {
 		return regs + fb, fmt.Errorf("company feedback: %w", err)
 	}
@@ -141,7 +141,7 @@ func (e *Eraser) eraseDeadLetters(ctx context.Context, id string) (uint64, error
 	for _, s := range candidateSubjects(id) {
 		own[s] = true
 	}
-	return e.deleteWhere(ctx, dlq, "talent.dlq.>", 0, func(m jetstream.Msg) bool {
+	return e.deleteWhere(ctx, dlq, "talent.dlq.>", 0, func(m storedMsg) bool {
 		orig := m.Headers().Get(HeaderOriginalSubject)
 		return own[orig] || strings.HasPrefix(orig, "talent.feedback.company.") && namesCandidate(m.Data(), id)
 	})
@@ -199,27 +199,90 @@ func count(ctx context.Context, s jetstream.Stream, subject string) (uint64, err
 
 // deleteWhere reads the messages on filter (up to sequence upTo, 0: all)
 // and securely deletes those for which match is true.
-func (e *Eraser) deleteWhere(ctx context.Context, s jetstream.Stream, filter string, upTo uint64, match func(jetstream.Msg) bool) (uint64, error) {
+func (e *Eraser) deleteWhere(ctx context.Context, s jetstream.Stream, filter string, upTo uint64, match func(storedMsg) bool) (uint64, error) {
 	pending, err := count(ctx, s, filter)
 	if err != nil || pending == 0 {
 		return 0, err
 	}
-	oc, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}, DeliverPolicy: jetstream.DeliverAllPolicy})
+	var doomed []uint64
+	if pending <= directReadLimit {
+		doomed, err = readDirect(ctx, s, filter, upTo, match)
+	} else {
+		doomed, err = readOrdered(ctx, s, filter, upTo, match)
+	}
 	if err != nil {
 		return 0, err
+	}
+	var n uint64
+	for _, seq := range doomed {
+		if err := s.SecureDeleteMsg(ctx, seq); err != nil && !alreadyGone(err) {
+			return n, fmt.Errorf("delete message %d: %w", seq, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// directReadLimit is the most messages on a filter that deleteWhere reads
+// one by one (a get of the next message on the subject each); more are
+// read through an ordered consumer, which costs a consumer per call but
+// reads in batches. Most withdrawals find a handful.
+const directReadLimit = 64
+
+// readDirect returns the sequences up to upTo of the messages on filter
+// that match, reading them with one get each: no consumer is created, so
+// nothing lingers or stalls around a server restart.
+func readDirect(ctx context.Context, s jetstream.Stream, filter string, upTo uint64, match func(storedMsg) bool) ([]uint64, error) {
+	var doomed []uint64
+	for seq := uint64(1); ; {
+		m, err := s.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(filter))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return doomed, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if upTo > 0 && m.Sequence > upTo {
+			return doomed, nil
+		}
+		if match(rawMsg{m}) {
+			doomed = append(doomed, m.Sequence)
+		}
+		seq = m.Sequence + 1
+	}
+}
+
+// storedMsg is what a match function reads of a stored message; a
+// jetstream.Msg is one, and so is rawMsg.
+type storedMsg interface {
+	Data() []byte
+	Headers() nats.Header
+}
+
+// rawMsg shows a message read by a get as a storedMsg.
+type rawMsg struct{ m *jetstream.RawStreamMsg }
+
+func (r rawMsg) Data() []byte         { return r.m.Data }
+func (r rawMsg) Headers() nats.Header { return r.m.Header }
+
+// readOrdered is readDirect through an ordered consumer, in batches.
+func readOrdered(ctx context.Context, s jetstream.Stream, filter string, upTo uint64, match func(storedMsg) bool) ([]uint64, error) {
+	oc, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}, DeliverPolicy: jetstream.DeliverAllPolicy})
+	if err != nil {
+		return nil, err
 	}
 	var doomed []uint64
 	for done := false; !done; {
 		batch, err := oc.Fetch(256, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		got := 0
 		for m := range batch.Messages() {
 			got++
 			meta, err := m.Metadata()
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
 			if upTo > 0 && meta.Sequence.Stream > upTo {
 				done = true
@@ -233,20 +296,13 @@ func (e *Eraser) deleteWhere(ctx context.Context, s jetstream.Stream, filter str
 			}
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
-			return 0, err
+			return nil, err
 		}
 		if got == 0 {
 			done = true
 		}
 	}
-	var n uint64
-	for _, seq := range doomed {
-		if err := s.SecureDeleteMsg(ctx, seq); err != nil && !alreadyGone(err) {
-			return n, fmt.Errorf("delete message %d: %w", seq, err)
-		}
-		n++
-	}
-	return n, nil
+	return doomed, nil
 }
 
 // alreadyGone reports whether deleting a message failed because it is no

@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -341,20 +342,14 @@ func (d *driver) follow(ctx context.Context) {
 			if err == nil {
 				msg, err = stream.GetMsg(rctx, next)
 			}
-			if errors.Is(err, jetstream.ErrMsgNotFound) {
-				// Erased (purged with a withdrawn candidate's events) if the
-				// stream had stored beyond it before a second look still
-				// finds nothing; else not stored yet. (Stored between the
-				// first look and the stream info, it is found the second
-				// time.)
-				if info, ierr := stream.Info(rctx); ierr == nil && next <= info.State.LastSeq {
-					if msg, err = stream.GetMsg(rctx, next); errors.Is(err, jetstream.ErrMsgNotFound) {
-						cancel()
-						d.read.Store(next)
-						next++
-						continue
-					}
-				}
+			if errors.Is(err, jetstream.ErrMsgNotFound) && d.erasedSeq(rctx, stream, next) {
+				// Purged with a withdrawn candidate's events. A sequence the
+				// stream does not list as deleted is not stored yet (or not
+				// on the server that answered): it is read again later.
+				cancel()
+				d.read.Store(next)
+				next++
+				continue
 			}
 			cancel()
 			if err != nil {
@@ -370,6 +365,16 @@ func (d *driver) follow(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+// erasedSeq reports whether the stream lists seq as deleted (or purged from
+// its head), as a withdrawal's erasure leaves it.
+func (d *driver) erasedSeq(ctx context.Context, stream jetstream.Stream, seq uint64) bool {
+	info, err := stream.Info(ctx, jetstream.WithDeletedDetails(true))
+	if err != nil || seq > info.State.LastSeq {
+		return false
+	}
+	return seq < info.State.FirstSeq || slices.Contains(info.State.Deleted, seq)
 }
 
 // saw records one match event.
