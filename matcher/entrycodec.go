@@ -48,3 +48,43 @@ func ScoreField(c Claim) string {
 	}
 	return s
 }
+
+// ParseLedger decodes a candidate's stored ledger (field "company/job" to
+// entry), passing over its "!"-fields (feedback and first-match marks).
+func ParseLedger(candidateID string, fields map[string]string) (map[JobRef]Entry, error) {
+	out := make(map[JobRef]Entry, len(fields))
+	for k, v := range fields {
+		if strings.HasPrefix(k, "!") {
+			continue // feedback and first-match marks, not entries
+		}
+		ref, ok := ParseJobRef(k)
+		if !ok {
+			continue
+		}
+		en, err := ParseEntry(v)
+		if err != nil {
+			return nil, fmt.Errorf("ledger of candidate %s: %w", candidateID, err)
+		}
+		out[ref] = en
+	}
+	return out, nil
+}
+
+// DecodeJob and DecodeCandidate decode the stored features of a job or a
+// candidate (their JSON), as both stores keep them.
+func DecodeJob(s string) (*JobFeatures, error) {
+	var f JobFeatures
+	if err := json.Unmarshal([]byte(s), &f); err != nil {
+		return nil, fmt.Errorf("decode stored job: %w", err)
+	}
+	return &f, nil
+}
+
+// DecodeCandidate: see DecodeJob.
+func DecodeCandidate(s string) (*CandidateFeatures, error) {
+	var f CandidateFeatures
+	if err := json.Unmarshal([]byte(s), &f); err != nil {
+		return nil, fmt.Errorf("decode stored candidate: %w", err)
+	}
+	return &f, nil
+}

@@ -3,7 +3,6 @@ package matchertest
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -28,22 +27,7 @@ func (s *Store) CandidateEntries(_ context.Context, id string) (map[matcher.JobR
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := s.ks.hashes[ledgerKey(id)]
-	out := make(map[matcher.JobRef]matcher.Entry, len(m))
-	for k, v := range m {
-		if strings.HasPrefix(k, "!") {
-			continue // feedback and first-match marks, not entries
-		}
-		ref, ok := matcher.ParseJobRef(k)
-		if !ok {
-			continue
-		}
-		en, err := matcher.ParseEntry(v)
-		if err != nil {
-			return nil, fmt.Errorf("ledger of candidate %s: %w", id, err)
-		}
-		out[ref] = en
-	}
-	return out, nil
+	return matcher.ParseLedger(id, m)
 }
 
 // Entries implements matcher.Ledger.

@@ -247,22 +247,6 @@ func candidateIndexKeys(f *matcher.CandidateFeatures) []string {
 	return out
 }
 
-func decodeJob(s string) (*matcher.JobFeatures, error) {
-	var f matcher.JobFeatures
-	if err := json.Unmarshal([]byte(s), &f); err != nil {
-		return nil, fmt.Errorf("decode stored job: %w", err)
-	}
-	return &f, nil
-}
-
-func decodeCandidate(s string) (*matcher.CandidateFeatures, error) {
-	var f matcher.CandidateFeatures
-	if err := json.Unmarshal([]byte(s), &f); err != nil {
-		return nil, fmt.Errorf("decode stored candidate: %w", err)
-	}
-	return &f, nil
-}
-
 // PutJob implements matcher.Entities. It sets f.Rev.
 func (s *Store) PutJob(_ context.Context, f *matcher.JobFeatures, v matcher.Version) (matcher.Outcome, error) {
 	ref := f.Ref().String()
@@ -276,7 +260,7 @@ func (s *Store) PutJob(_ context.Context, f *matcher.JobFeatures, v matcher.Vers
 		c := change{record: jobKey(ref), tombstone: jobKey(ref), kind: "j", member: ref,
 			mode: "put", features: body, newKeys: jobIndexKeys(f), newToks: f.Skills()}
 		if old != "" {
-			of, err := decodeJob(old)
+			of, err := matcher.DecodeJob(old)
 			if err != nil {
 				return c, err
 			}
@@ -296,7 +280,7 @@ func (s *Store) CloseJob(_ context.Context, ref matcher.JobRef, v matcher.Versio
 	out, _, err := s.apply(v, func(old string) (change, error) {
 		c := change{record: jobKey(r), tombstone: jobKey(r), kind: "j", member: r, mode: "close"}
 		if old != "" {
-			of, err := decodeJob(old)
+			of, err := matcher.DecodeJob(old)
 			if err != nil {
 				return c, err
 			}
@@ -320,7 +304,7 @@ func (s *Store) PutCandidate(_ context.Context, f *matcher.CandidateFeatures, v 
 		c := change{record: candidateKey(id), tombstone: tombstoneKey(id), kind: "c", member: id,
 			mode: "put", features: body, newKeys: candidateIndexKeys(f), newToks: f.Skills}
 		if old != "" {
-			of, err := decodeCandidate(old)
+			of, err := matcher.DecodeCandidate(old)
 			if err != nil {
 				return c, err
 			}
@@ -339,7 +323,7 @@ func (s *Store) EraseCandidate(_ context.Context, id string, v matcher.Version) 
 	out, _, err := s.apply(v, func(old string) (change, error) {
 		c := change{record: candidateKey(id), tombstone: tombstoneKey(id), kind: "c", member: id, mode: "erase"}
 		if old != "" {
-			of, err := decodeCandidate(old)
+			of, err := matcher.DecodeCandidate(old)
 			if err != nil {
 				return c, err
 			}
@@ -362,7 +346,7 @@ func (s *Store) Jobs(_ context.Context, refs []matcher.JobRef) ([]*matcher.JobFe
 		if st != "o" || f == "" {
 			continue
 		}
-		jf, err := decodeJob(f)
+		jf, err := matcher.DecodeJob(f)
 		if err != nil {
 			continue // as Redis: a corrupt record is skipped
 		}
@@ -385,7 +369,7 @@ func (s *Store) Candidates(_ context.Context, ids []string) ([]*matcher.Candidat
 		if st != "o" || f == "" {
 			continue
 		}
-		cf, err := decodeCandidate(f)
+		cf, err := matcher.DecodeCandidate(f)
 		if err != nil {
 			continue
 		}

@@ -3,7 +3,6 @@ package state
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 
 	"github.com/redis/go-redis/v9"
@@ -40,22 +39,6 @@ func (r *Redis) candidateIndexKeys(f *matcher.CandidateFeatures) []string {
 	return out
 }
 
-func decodeJob(s string) (*matcher.JobFeatures, error) {
-	var f matcher.JobFeatures
-	if err := json.Unmarshal([]byte(s), &f); err != nil {
-		return nil, fmt.Errorf("decode stored job: %w", err)
-	}
-	return &f, nil
-}
-
-func decodeCandidate(s string) (*matcher.CandidateFeatures, error) {
-	var f matcher.CandidateFeatures
-	if err := json.Unmarshal([]byte(s), &f); err != nil {
-		return nil, fmt.Errorf("decode stored candidate: %w", err)
-	}
-	return &f, nil
-}
-
 // PutJob implements matcher.Entities. It sets f.Rev.
 func (r *Redis) PutJob(ctx context.Context, f *matcher.JobFeatures, v matcher.Version) (matcher.Outcome, error) {
 	ref := f.Ref().String()
@@ -67,7 +50,7 @@ func (r *Redis) PutJob(ctx context.Context, f *matcher.JobFeatures, v matcher.Ve
 		c := change{record: r.k.job(ref), tombstone: r.k.job(ref), shard: r.k.jobShard(ref), kind: "j", member: ref,
 			mode: "put", features: body, newKeys: r.jobIndexKeys(f), newToks: f.Skills()}
 		if old.active {
-			of, err := decodeJob(old.f)
+			of, err := matcher.DecodeJob(old.f)
 			if err != nil {
 				return c, err
 			}
@@ -92,7 +75,7 @@ func (r *Redis) CloseJob(ctx context.Context, ref matcher.JobRef, v matcher.Vers
 	out, _, err := r.apply(ctx, v, func(old record) (change, error) {
 		c := change{record: r.k.job(s), tombstone: r.k.job(s), shard: r.k.jobShard(s), kind: "j", member: s, mode: "close"}
 		if old.active {
-			of, err := decodeJob(old.f)
+			of, err := matcher.DecodeJob(old.f)
 			if err != nil {
 				return c, err
 			}
@@ -114,7 +97,7 @@ func (r *Redis) PutCandidate(ctx context.Context, f *matcher.CandidateFeatures, 
 		c := change{record: r.k.candidate(id), tombstone: r.k.tombstone(id), shard: r.k.candidateShard(id), kind: "c", member: id,
 			mode: "put", features: body, newKeys: r.candidateIndexKeys(f), newToks: f.Skills}
 		if old.active {
-			of, err := decodeCandidate(old.f)
+			of, err := matcher.DecodeCandidate(old.f)
 			if err != nil {
 				return c, err
 			}
@@ -131,7 +114,7 @@ func (r *Redis) EraseCandidate(ctx context.Context, id string, v matcher.Version
 	out, _, err := r.apply(ctx, v, func(old record) (change, error) {
 		c := change{record: r.k.candidate(id), tombstone: r.k.tombstone(id), shard: r.k.candidateShard(id), kind: "c", member: id, mode: "erase"}
 		if old.active {
-			of, err := decodeCandidate(old.f)
+			of, err := matcher.DecodeCandidate(old.f)
 			if err != nil {
 				return c, err
 			}
@@ -209,12 +192,12 @@ func (r *Redis) Jobs(ctx context.Context, refs []matcher.JobRef) ([]*matcher.Job
 	for i, ref := range refs {
 		keys[i] = ref.String()
 	}
-	return readActive(ctx, r, "read jobs", keys, r.k.job, decodeJob, func(f *matcher.JobFeatures, rev int64) { f.Rev = rev })
+	return readActive(ctx, r, "read jobs", keys, r.k.job, matcher.DecodeJob, func(f *matcher.JobFeatures, rev int64) { f.Rev = rev })
 }
 
 // Candidates implements matcher.Entities and matcher.Index.
 func (r *Redis) Candidates(ctx context.Context, ids []string) ([]*matcher.CandidateFeatures, error) {
-	return readActive(ctx, r, "read candidates", ids, r.k.candidate, decodeCandidate, func(f *matcher.CandidateFeatures, rev int64) { f.Rev = rev })
+	return readActive(ctx, r, "read candidates", ids, r.k.candidate, matcher.DecodeCandidate, func(f *matcher.CandidateFeatures, rev int64) { f.Rev = rev })
 }
 
 // readActive reads the records of one side's entities in one pipeline and

@@ -224,14 +224,14 @@ func (r *Redis) readChanges(ctx context.Context, kind string, keys []string, pre
 		if st == "o" && body != "" {
 			ch.Op = matcher.ChangePut
 			if kind == "j" {
-				jf, err := decodeJob(body)
+				jf, err := matcher.DecodeJob(body)
 				if err != nil {
 					r.corrupt(id, err)
 					continue
 				}
 				ch.Job = jf
 			} else {
-				cf, err := decodeCandidate(body)
+				cf, err := matcher.DecodeCandidate(body)
 				if err != nil {
 					r.corrupt(id, err)
 					continue

@@ -3,7 +3,6 @@ package state
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -33,22 +32,7 @@ func (r *Redis) CandidateEntries(ctx context.Context, id string) (map[matcher.Jo
 		return nil, unavailable("read ledger", err)
 	}
 	m := cmds[0].(*redis.MapStringStringCmd).Val()
-	out := make(map[matcher.JobRef]matcher.Entry, len(m))
-	for k, v := range m {
-		if strings.HasPrefix(k, "!") {
-			continue // feedback and first-match marks, not entries
-		}
-		ref, ok := matcher.ParseJobRef(k)
-		if !ok {
-			continue
-		}
-		en, err := matcher.ParseEntry(v)
-		if err != nil {
-			return nil, fmt.Errorf("ledger of candidate %s: %w", id, err)
-		}
-		out[ref] = en
-	}
-	return out, nil
+	return matcher.ParseLedger(id, m)
 }
 
 // Entries implements matcher.Ledger.

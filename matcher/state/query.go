@@ -123,7 +123,7 @@ func (r *Redis) ScanCampaign(ctx context.Context, id string) (*CampaignData, err
 			if st, _ := v[0].(string); st != "o" || f == "" {
 				continue // withdrawn meanwhile
 			}
-			cf, err := decodeCandidate(f)
+			cf, err := matcher.DecodeCandidate(f)
 			if err != nil {
 				return nil, err
 			}
