@@ -130,7 +130,7 @@ func StartCluster(dir string, n int) (*Cluster, error) {
 		c.Servers = append(c.Servers, s)
 	}
 	for _, s := range c.Servers {
-		if !s.ReadyForConnections(20 * time.Second) {
+		if !s.ReadyForConnections(60 * time.Second) {
 			c.Stop()
 			return nil, errors.New("embedded nats cluster did not become ready")
 		}
